@@ -1,0 +1,43 @@
+"""lbprun: epidemiology of low back pain (LBP) in runners.
+
+Load and validate runner surveys, cohorts and training logs; estimate prevalence and incidence
+with intervals that match R; derive training-load exposures; model risk factors.
+
+The public API is what ``__all__`` lists; everything else is internal.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from lbprun.exceptions import (
+    ConvergenceError,
+    DataQualityWarning,
+    DataReadError,
+    DataValidationError,
+    DesignWarning,
+    ExtrapolationWarning,
+    LbprunError,
+    LbprunWarning,
+    ModelFileError,
+    SeparationWarning,
+    SparseDataWarning,
+)
+from lbprun.io.schema import SCHEMAS, data_dictionary
+
+__all__ = [
+    "SCHEMAS",
+    "ConvergenceError",
+    "DataQualityWarning",
+    "DataReadError",
+    "DataValidationError",
+    "DesignWarning",
+    "ExtrapolationWarning",
+    "LbprunError",
+    "LbprunWarning",
+    "ModelFileError",
+    "SeparationWarning",
+    "SparseDataWarning",
+    "__version__",
+    "data_dictionary",
+]

@@ -1,0 +1,67 @@
+"""The ``lbprun`` command: one entry point, one sub-command per module of this package.
+
+Each module ``lbprun/cli/<name>.py`` defines ``register(subparsers)``, which adds its
+sub-command and sets ``func`` (returning the exit code) on its parser. The command holds no
+statistics: it parses arguments, calls the library and prints the result.
+
+Examples
+--------
+>>> main(["--version"])  # doctest: +SKIP
+lbprun 0.1.0
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from lbprun import __version__
+from lbprun.exceptions import LbprunError
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="lbprun",
+        description="Epidemiology of low back pain in runners: validate data, estimate "
+        "prevalence and incidence, derive training load, model risk factors.",
+    )
+    parser.add_argument("--version", action="version", version=f"lbprun {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if module_info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``lbprun`` command and return its exit code.
+
+    Exit codes: 0 success, 1 invalid data or a failed analysis, 2 bad usage.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except LbprunError as error:
+        print(f"lbprun {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as error:
+        print(f"lbprun {args.command}: error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
