@@ -74,7 +74,9 @@ def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
     raise ArgumentError(message)
 
 
-def check_columns(data: pd.DataFrame, columns: Iterable[str | None], *, name: str = "data") -> None:
+def check_columns(
+    data: pd.DataFrame, columns: Iterable[str | None], *, name: str = "data"
+) -> None:
     """Check that every named column exists in ``data`` (None entries are skipped)."""
     if not isinstance(data, pd.DataFrame):
         raise ArgumentError(f"{name} must be a pandas DataFrame; got {type(data).__name__}.")
