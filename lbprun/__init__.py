@@ -23,7 +23,9 @@ from lbprun.exceptions import (
     SeparationWarning,
     SparseDataWarning,
 )
+from lbprun import datasets
 from lbprun.io.schema import SCHEMAS, data_dictionary
+from lbprun.simulate import SimulatedData, SimulationDesign, simulate_cohort, simulate_survey
 
 __all__ = [
     "SCHEMAS",
@@ -37,7 +39,12 @@ __all__ = [
     "LbprunWarning",
     "ModelFileError",
     "SeparationWarning",
+    "SimulatedData",
+    "SimulationDesign",
     "SparseDataWarning",
     "__version__",
     "data_dictionary",
+    "datasets",
+    "simulate_cohort",
+    "simulate_survey",
 ]
