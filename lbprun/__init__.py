@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from lbprun import datasets
 from lbprun.exceptions import (
     ConvergenceError,
     DataQualityWarning,
@@ -23,8 +24,14 @@ from lbprun.exceptions import (
     SeparationWarning,
     SparseDataWarning,
 )
-from lbprun import datasets
 from lbprun.io.schema import SCHEMAS, data_dictionary
+from lbprun.measures.incidence import (
+    IncidenceRateResult,
+    IncidenceResult,
+    cumulative_incidence,
+    incidence_rate,
+)
+from lbprun.measures.survival import KaplanMeierResult, kaplan_meier
 from lbprun.simulate import SimulatedData, SimulationDesign, simulate_cohort, simulate_survey
 
 __all__ = [
@@ -35,6 +42,9 @@ __all__ = [
     "DataValidationError",
     "DesignWarning",
     "ExtrapolationWarning",
+    "IncidenceRateResult",
+    "IncidenceResult",
+    "KaplanMeierResult",
     "LbprunError",
     "LbprunWarning",
     "ModelFileError",
@@ -43,7 +53,10 @@ __all__ = [
     "SimulationDesign",
     "SparseDataWarning",
     "__version__",
+    "cumulative_incidence",
     "data_dictionary",
+    "incidence_rate",
+    "kaplan_meier",
     "datasets",
     "simulate_cohort",
     "simulate_survey",

@@ -1,0 +1,273 @@
+"""Kaplan–Meier cumulative incidence: R's survfit values, lifelines and statsmodels, edge cases,
+invariants, interval coverage and the figure."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib.axes
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lifelines import KaplanMeierFitter
+from statsmodels.duration.survfunc import SurvfuncRight
+from tolerances import COHORT_ABS
+
+from lbprun._checks import ArgumentError
+from lbprun.measures.survival import CONF_TYPES, KaplanMeierResult, kaplan_meier
+from lbprun.plots.survival import n_at_risk, plot_cumulative_incidence
+
+START = pd.Timestamp("2025-01-01")
+
+
+@pytest.fixture(scope="module")
+def expected(expected_dir):
+    return json.loads((expected_dir / "cohort_incidence.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def cohort(reference_dir):
+    return pd.read_csv(reference_dir / "runner_cohort.csv")
+
+
+def make_cohort(time, event, groups=None):
+    """A cohort whose days at risk are ``time`` (onset after ``time`` days when ``event``)."""
+    time = np.asarray(time, dtype=int)
+    event = np.asarray(event, dtype=bool)
+    # censored: end_date - start_date + 1 = time; with an onset: follow-up goes on after it
+    end = pd.to_timedelta(np.where(event, time + 5, time - 1), unit="D")
+    frame = pd.DataFrame(
+        {
+            "runner_id": [f"r{i}" for i in range(time.size)],
+            "start_date": START,
+            "end_date": START + end,
+            "lbp_onset_date": pd.Series(START + pd.to_timedelta(time, unit="D")).where(event),
+        }
+    )
+    if groups is not None:
+        frame["group"] = groups
+    return frame
+
+
+@pytest.fixture(scope="module")
+def censored():
+    rng = np.random.default_rng(11)
+    n = 150
+    onset = rng.exponential(300, n).astype(int)
+    follow = rng.integers(30, 365, n)
+    event = onset < follow
+    time = np.where(event, onset, follow)
+    return make_cohort(time, event, groups=rng.choice(["F", "M"], n)), time, event
+
+
+def test_kaplan_meier_matches_survfit(cohort, expected):
+    result = kaplan_meier(cohort, times=expected["km_times"])
+    table = result.table
+    assert table["time_days"].tolist() == expected["km_times"]
+    np.testing.assert_allclose(table["estimate"], expected["km_cuminc"], atol=COHORT_ABS, rtol=0)
+    np.testing.assert_allclose(table["ci_low"], expected["km_cuminc_low"], atol=COHORT_ABS, rtol=0)
+    np.testing.assert_allclose(
+        table["ci_high"], expected["km_cuminc_high"], atol=COHORT_ABS, rtol=0
+    )
+    assert table["n_risk"].tolist()[0] == 400 - table["n_event"].tolist()[0]
+    assert table["n_event"].sum() == expected["events"]
+
+
+def test_kaplan_meier_matches_lifelines(censored):
+    data, time, event = censored
+    fitter = KaplanMeierFitter().fit(time, event, alpha=0.05)
+    curve = kaplan_meier(data, conf_type="log-log").curve
+    t = curve["time_days"].to_numpy()
+    surv = fitter.survival_function_.loc[t, "KM_estimate"].to_numpy()
+    np.testing.assert_allclose(1 - curve["estimate"], surv, atol=1e-12)
+    bounds = fitter.confidence_interval_.loc[t].to_numpy()
+    has_events = (curve["estimate"] > 0).to_numpy()
+    assert has_events.sum() > 20
+    lower, upper = 1 - curve["ci_high"].to_numpy(), 1 - curve["ci_low"].to_numpy()
+    np.testing.assert_allclose(lower[has_events], bounds[has_events, 0], atol=1e-9)
+    np.testing.assert_allclose(upper[has_events], bounds[has_events, 1], atol=1e-9)
+    at_risk = fitter.event_table.loc[t, "at_risk"].to_numpy()
+    np.testing.assert_array_equal(curve["n_risk"], at_risk)
+
+
+def test_kaplan_meier_matches_statsmodels_greenwood(censored):
+    data, time, event = censored
+    fit = SurvfuncRight(time, event.astype(int))
+    table = kaplan_meier(data, conf_type="plain").table  # rows at the event times
+    np.testing.assert_array_equal(table["time_days"], fit.surv_times)
+    np.testing.assert_allclose(1 - table["estimate"], fit.surv_prob, atol=1e-12)
+    np.testing.assert_allclose(table["std_error"], fit.surv_prob_se, atol=1e-12)
+    z = 1.959963984540054
+    low = np.clip(fit.surv_prob - z * fit.surv_prob_se, 0, 1)
+    np.testing.assert_allclose(table["ci_high"], 1 - low, atol=1e-9)
+
+
+def test_times_table_counts_between_requested_times(censored):
+    data, time, event = censored
+    result = kaplan_meier(data, times=[200, 50, 100])
+    table = result.table
+    assert result.times == (50.0, 100.0, 200.0)
+    assert table["time_days"].tolist() == [50, 100, 200]
+    for t, row in zip([50, 100, 200], table.itertuples(), strict=True):
+        assert row.n_risk == (time >= t).sum()
+    bounds = [-1, 50, 100, 200]
+    for i, row in enumerate(table.itertuples()):
+        window = (time > bounds[i]) & (time <= bounds[i + 1])
+        assert row.n_event == (window & event).sum()
+        assert row.n_censor == (window & ~event).sum()
+    curve = result.curve
+    last = curve[curve["time_days"] <= 100].iloc[-1]
+    assert table.loc[1, "estimate"] == last["estimate"]
+
+
+def test_groups_have_their_own_curves(censored):
+    data, time, event = censored
+    result = kaplan_meier(data, by="group", times=[100])
+    assert result.table["group"].tolist() == ["all", "F", "M"]
+    for group in ("F", "M"):
+        member = (data["group"] == group).to_numpy()
+        alone = kaplan_meier(data[member], times=[100]).table
+        row = result.table[result.table["group"] == group]
+        np.testing.assert_allclose(row["estimate"], alone["estimate"])
+        np.testing.assert_allclose(row["ci_high"], alone["ci_high"])
+
+
+def test_onset_on_start_date_is_an_event_at_day_zero():
+    data = make_cohort([0, 3, 10, 10], [True, True, False, True])
+    curve = kaplan_meier(data).curve
+    assert curve["time_days"].tolist() == [0, 3, 10]
+    assert curve["estimate"].tolist()[0] == 0.25
+    assert curve["n_censor"].tolist() == [0, 0, 1]
+
+
+def test_edges_times_beyond_follow_up_and_survival_zero():
+    data = make_cohort([2, 5], [True, True])
+    result = kaplan_meier(data, times=[0, 1, 5, 9])
+    table = result.table
+    assert table["estimate"].tolist()[:3] == [0.0, 0.0, 1.0]
+    assert table[["ci_low", "ci_high"]].iloc[0].tolist() == [0.0, 0.0]
+    assert np.isnan(table["ci_low"][2]) and np.isnan(table["estimate"][3])
+    assert any("S(t) reaches 0" in note for note in result.notes)
+    assert any("after the last follow-up" in note for note in result.notes)
+
+
+def test_result_serialises(cohort):
+    result = kaplan_meier(cohort, times=[90])
+    assert isinstance(result, KaplanMeierResult)
+    payload = json.loads(result.to_json())
+    assert payload["table"][0]["time_days"] == 90 and payload["conf_type"] == "log"
+    assert len(payload["curve"]) == len(result.curve)
+    assert result.summary().startswith("Kaplan-Meier cumulative incidence")
+
+
+def test_argument_errors(cohort):
+    with pytest.raises(ArgumentError, match="conf_type must be one of .* Did you mean 'log-log'"):
+        kaplan_meier(cohort, conf_type="loglog")
+    with pytest.raises(ArgumentError, match="level must be in"):
+        kaplan_meier(cohort, level=95)
+    with pytest.raises(ArgumentError, match="times must be finite non-negative days"):
+        kaplan_meier(cohort, times=[-1, 90])
+    with pytest.raises(ArgumentError, match="times must be numbers"):
+        kaplan_meier(cohort, times=["soon"])
+    with pytest.raises(ArgumentError, match="column 'start_date' not found in cohort. Did you"):
+        kaplan_meier(cohort.rename(columns={"start_date": "start"}))
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@st.composite
+def survival_data(draw):
+    n = draw(st.integers(1, 40))
+    time = draw(st.lists(st.integers(0, 60), min_size=n, max_size=n))
+    event = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    time = np.array(time)
+    return np.where(event, time, np.maximum(time, 1)), event
+
+
+@settings(max_examples=80, deadline=None)
+@given(survival_data(), st.sampled_from(CONF_TYPES), st.floats(0.5, 0.99))
+def test_cumulative_incidence_is_monotone_and_bounded(data, conf_type, level):
+    time, event = data
+    curve = kaplan_meier(make_cohort(time, event), conf_type=conf_type, level=level).curve
+    est = curve["estimate"].to_numpy()
+    assert ((est >= 0) & (est <= 1)).all()
+    assert (np.diff(est) >= -1e-12).all()
+    ok = curve["ci_low"].notna()
+    assert (curve["ci_low"][ok] <= est[ok] + 1e-12).all()
+    assert (est[ok] <= curve["ci_high"][ok] + 1e-12).all()
+    assert ((curve["ci_low"][ok] >= 0) & (curve["ci_high"][ok] <= 1 + 1e-12)).all()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 60), min_size=1, max_size=40), st.integers(0, 70))
+def test_without_censoring_equals_the_empirical_proportion(time, t):
+    time = np.array(time)
+    table = kaplan_meier(make_cohort(time, np.ones(time.size, bool)), times=[t]).table
+    if t > time.max():
+        assert np.isnan(table["estimate"][0])
+    else:
+        assert table["estimate"][0] == pytest.approx((time <= t).mean(), abs=1e-12)
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def km_coverage(reps, seed, n=120, t=150, hazard=1 / 400):
+    """Exponential onset days, uniform follow-up; truth P(onset day <= t) = 1 - exp(-h(t+1))."""
+    rng = np.random.default_rng(seed)
+    truth = 1 - np.exp(-hazard * (t + 1))
+    hits = {conf_type: 0 for conf_type in CONF_TYPES}
+    for _ in range(reps):
+        onset = np.floor(rng.exponential(1 / hazard, n)).astype(int)
+        follow = rng.integers(60, 366, n)
+        event = onset < follow
+        data = make_cohort(np.where(event, onset, follow), event)
+        for conf_type in CONF_TYPES:
+            row = kaplan_meier(data, times=[t], conf_type=conf_type).table.iloc[0]
+            hits[conf_type] += row["ci_low"] <= truth <= row["ci_high"]
+    return {k: v / reps for k, v in hits.items()}
+
+
+def test_kaplan_meier_interval_covers_the_true_risk():
+    # 300 cohorts: a binomial(300, 0.95) proportion lies in [0.91, 0.99] with prob. > 0.999.
+    coverage = km_coverage(300, seed=2026)
+    for conf_type in CONF_TYPES:
+        assert 0.91 <= coverage[conf_type] <= 0.99, (conf_type, coverage)
+
+
+@pytest.mark.slow
+def test_kaplan_meier_interval_covers_the_true_risk_slow():
+    # 2000 cohorts: standard error 0.005, so 0.93-0.97 allows for the small-sample bias.
+    coverage = km_coverage(2000, seed=99)
+    for conf_type in CONF_TYPES:
+        assert 0.93 <= coverage[conf_type] <= 0.97, (conf_type, coverage)
+
+
+# --------------------------------------------------------------------------- figure
+
+
+def test_plot_draws_curves_bands_and_the_at_risk_table(censored):
+    data, time, _ = censored
+    result = kaplan_meier(data, by="group")
+    ax = result.plot(risk_times=[0, 100, 200])
+    assert isinstance(ax, matplotlib.axes.Axes)
+    assert [line.get_label() for line in ax.get_lines()] == ["F", "M"]
+    assert len(ax.collections) == 2  # one band per group
+    expected = ["F"] + [str((time[data["group"] == "F"] >= t).sum()) for t in (0, 100, 200)]
+    assert ax.risk_table[:4] == expected
+    assert ax.get_xticks().tolist() == [0, 100, 200]
+    plain = plot_cumulative_incidence(kaplan_meier(data), ci=False, risk_table=False)
+    assert len(plain.collections) == 0 and plain.risk_table == []
+    assert plain.get_lines()[0].get_ydata()[0] == 0.0
+    with pytest.raises(ArgumentError, match="KaplanMeierResult"):
+        plot_cumulative_incidence(data)
+
+
+def test_n_at_risk_reads_the_step_table(censored):
+    data, time, _ = censored
+    curve = kaplan_meier(data).curve
+    days = [0, 17, 100, 364, 400]
+    assert n_at_risk(curve, days).tolist() == [(time >= d).sum() for d in days]
