@@ -1,0 +1,527 @@
+"""Read GPS-watch files and Strava bulk exports into an activities table.
+
+:func:`read_watch_export` detects the format of its source (a Strava export folder or .zip, a
+.gpx / .fit / .tcx file or a folder of them), reads one row per activity, normalises activity
+types, derives the local date, removes the same run recorded twice and drops personal data. It
+returns a DataFrame shaped like ``lbprun.io.schema.ACTIVITIES``; ``attrs["lbprun"]["report"]``
+holds a :class:`WatchImportReport` saying what was detected, filtered, merged and dropped.
+
+The readers live in :mod:`lbprun.io._strava`, :mod:`lbprun.io._gpx` and :mod:`lbprun.io._fit`.
+They need the ``[watch]`` extra (gpxpy, fitdecode).
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import os
+import re
+import zoneinfo
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lbprun._checks import ArgumentError
+from lbprun._result import Result
+from lbprun.exceptions import DataReadError
+from lbprun.io import _fit, _gpx, _strava
+
+__all__ = [
+    "PRIVATE_FIELDS",
+    "RUN_TYPES",
+    "WatchImportReport",
+    "normalise_type",
+    "read_watch_export",
+]
+
+#: Normalised activity types that count as running (``activity_types=("run",)`` keeps them all).
+RUN_TYPES = ("run", "trail_run", "virtual_run", "treadmill_run")
+
+#: Fields dropped unless ``keep_private=True``: free text, file names, identifiers, places.
+PRIVATE_FIELDS = (
+    "activity_id", "activity_name", "activity_description", "private_note", "filename",
+    "device_serial", "start_lat", "start_lon", "athlete_name", "athlete_email",
+)  # fmt: skip
+
+#: Output columns, in order (schema columns first, then ``moving_time_min`` and the format).
+COLUMNS = (
+    "runner_id", "date", "start_time", "distance_km", "duration_min", "moving_time_min",
+    "surface", "shoe_id", "activity_type", "elevation_gain_m", "avg_hr", "rpe", "source_format",
+)  # fmt: skip
+
+_TYPE_WORDS = {
+    "run": "run running lauf laufen course courseapied corsa carrera correr runningstreet "
+    "runningroad runningtrack runninggeneric",
+    "trail_run": "trailrun trail traillauf traillaufen trailrunning coursetrail "
+    "corsasusentiero corsainmontagna carreraporsendero carrerademontana runningtrail",
+    "virtual_run": "virtualrun virtuellerlauf coursevirtuelle corsavirtuale carreravirtual "
+    "runningvirtualactivity",
+    "treadmill_run": "treadmill treadmillrun laufband tapisdecourse tapisroulant cintadecorrer "
+    "runningtreadmill runningindoorrunning indoorrun",
+    "walk": "walk walking spaziergang gehen marche camminata caminata caminar",
+    "hike": "hike hiking wandern wanderung randonnee escursionismo senderismo",
+    "ride": "ride cycling biking radfahrt radfahren velo sortieavelo giroinbici ciclismo "
+    "bicicleta virtualride",
+    "swim": "swim swimming schwimmen natation nuoto natacion",
+}
+_TYPES = {word: kind for kind, words in _TYPE_WORDS.items() for word in words.split()}
+_TYPES.update({"9": "run", "1": "ride"})  # the numeric <type> of older Strava GPX files
+_SURFACE = {"trail_run": "trail", "treadmill_run": "treadmill", "virtual_run": "treadmill"}
+_DEDUPE_SECONDS = 120.0
+_DEDUPE_DISTANCE = 0.02
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class WatchImportReport(Result):
+    """What :func:`read_watch_export` read, detected, filtered, merged and dropped.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The import log, one row per step: columns ``step`` (``read``, ``type_filter``,
+        ``duplicates``, ``kept``), ``n`` (activities) and ``detail``.
+    notes : tuple of str
+        Numbered remarks (local dates taken in UTC, missing activity files, unit conflicts).
+    source : str
+        The path that was read.
+    format : str
+        ``"strava"``, ``"gpx"``, ``"fit"``, ``"tcx"``, or several joined by ``+`` in
+        alphabetical order for a folder holding more than one (``"fit+gpx"``).
+    files_read : int
+        Number of activity files opened.
+    distance_unit : str or None
+        Unit of the first ``Distance`` column of a Strava ``activities.csv`` (``"km"`` or
+        ``"mi"``), detected, never assumed; None for other formats or when no row could tell.
+    distance_unit_evidence : str
+        How the unit was detected (which comparison, how many rows agreed).
+    language : str or None
+        Language of the Strava headers (``"en"``, ``"de"``, ``"fr"``, ``"it"``, ``"es"``).
+    tz_source : str
+        Where local dates came from: the ``tz`` argument, the files' UTC offsets, or UTC.
+    runner_id : str
+        The runner identifier written to every row.
+    dropped_types : dict of str to int
+        Activities removed by the type filter, by normalised type.
+    duplicates : pandas.DataFrame
+        The runs removed as duplicates: ``start_time``, ``distance_km``, ``kept_start_time``,
+        ``kept_distance_km``, ``start_diff_s``, ``distance_diff_pct``.
+    dropped_private : dict of str to int
+        Private fields left out of the output, with the number of non-empty values dropped.
+    unmapped_headers : tuple of str
+        Strava headers lbprun does not use (they are not in the output).
+    """
+
+    source: str
+    format: str
+    files_read: int = 0
+    distance_unit: str | None = None
+    distance_unit_evidence: str = ""
+    language: str | None = None
+    tz_source: str = ""
+    runner_id: str = ""
+    dropped_types: dict[str, int] = field(default_factory=dict)
+    duplicates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    dropped_private: dict[str, int] = field(default_factory=dict)
+    unmapped_headers: tuple[str, ...] = ()
+
+    def plot(self, ax: Any = None) -> Any:
+        """Bar chart of the import log (activities read, filtered, merged and kept).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            Axes to draw on; a new figure is made when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 2.5))
+        ax.barh(self.table["step"], self.table["n"], color="#4c72b0")
+        ax.invert_yaxis()
+        ax.set_xlabel("activities")
+        ax.set_title(f"{self.format} import")
+        return ax
+
+
+def read_watch_export(
+    source: str | os.PathLike[str],
+    *,
+    runner_id: str | None = None,
+    activity_types: Iterable[str] | None = ("run",),
+    keep_private: bool = False,
+    tz: str | None = None,
+    dedupe: bool = True,
+) -> pd.DataFrame:
+    """Read a Strava bulk export, GPX or FIT files into an activities table.
+
+    Parameters
+    ----------
+    source : str or path-like
+        A Strava export (folder or .zip with ``activities.csv``), a .gpx / .fit / .tcx file
+        (optionally gzipped), or a folder of them. The format is detected from the content.
+    runner_id : str or None, default=None
+        Identifier written to every row. When None, a pseudonym ``"watch-<12 hex>"`` is derived
+        from the activities' start times (stable for the same data; a note says so).
+    activity_types : iterable of str or None, default=("run",)
+        Normalised types to keep; ``"run"`` stands for every running type in ``RUN_TYPES``
+        (``run``, ``trail_run``, ``virtual_run``, ``treadmill_run``). None keeps everything.
+        Activities with no recorded type are kept as ``"unknown"`` (with a note).
+    keep_private : bool, default=False
+        Keep ``PRIVATE_FIELDS`` (names, descriptions, notes, file names, activity ids, device
+        serial numbers, start coordinates) as extra columns. By default they are dropped and
+        the report counts what was dropped.
+    tz : str or None, default=None
+        IANA zone name (``"Europe/Rome"``) giving the local ``date`` of each run. When None,
+        the UTC offset stored in the activity file is used, else the date is taken in UTC.
+    dedupe : bool, default=True
+        Remove the same run recorded twice: starts within 2 minutes and distances within 2 %
+        of the longer one; the row with more filled fields is kept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per activity, columns ``runner_id, date, start_time, distance_km,
+        duration_min, moving_time_min, surface, shoe_id, activity_type, elevation_gain_m,
+        avg_hr, rpe, source_format`` (plus the private fields when asked). ``start_time`` is
+        tz-aware UTC; ``date`` is the local calendar date; ``duration_min`` is the elapsed time
+        and ``moving_time_min`` the moving time. ``attrs["lbprun"]`` is a dict (``source``,
+        ``kind``, ``format``, ``notes``, as lbprun's readers write it) whose ``"report"`` is a
+        :class:`WatchImportReport`.
+
+    Raises
+    ------
+    DataReadError
+        When the source does not exist, or a file is corrupt, truncated or of an unknown
+        format (the message names the file), or a Strava distance unit cannot be detected.
+    ArgumentError
+        When an argument is invalid (an unknown time zone, an empty runner_id).
+
+    Notes
+    -----
+    Strava: ``Activity Date`` is UTC; the first ``Distance`` column is in the athlete's display
+    unit, which is detected by comparing it with the second (metres) column, else with
+    ``Average Speed x Moving Time``, else with the activity file's track length (km when the
+    ratio is within 2 % of 1, miles within 2 % of 0.6214). ``distance_km`` comes from the
+    metres column when present. ``duration_min`` is ``Elapsed Time``.
+
+    GPX: distance is the haversine sum between consecutive points of each segment (Earth
+    radius 6,378.137 km, as gpxpy); elapsed time runs from the first to the last point; moving
+    time sums the intervals whose speed is at least 1 km/h; elevation gain sums the positive
+    steps of the raw elevations (no smoothing); ``avg_hr`` is the mean of the points' Garmin
+    TrackPointExtension ``hr`` values.
+
+    FIT: from the ``session`` message, ``duration_min = total_elapsed_time / 60`` and
+    ``moving_time_min = total_timer_time / 60``; without a session the ``record`` messages are
+    summed. The local offset is ``activity.local_timestamp - activity.timestamp``.
+
+    TCX: distance and moving time are the sums of the laps' ``DistanceMeters`` and
+    ``TotalTimeSeconds``; elapsed time runs from the first to the last trackpoint; ``avg_hr``
+    is the lap-time-weighted mean of the laps' ``AverageHeartRateBpm``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> points = "".join(
+    ...     f'<trkpt lat="{45 + i * 0.001:.3f}" lon="9.0"><ele>100</ele>'
+    ...     f"<time>2025-01-06T07:{i:02d}:00Z</time></trkpt>" for i in range(11))
+    >>> _ = (folder / "run.gpx").write_text(
+    ...     '<gpx version="1.1" creator="x"><trk><type>running</type><trkseg>'
+    ...     + points + "</trkseg></trk></gpx>")
+    >>> runs = read_watch_export(folder / "run.gpx", runner_id="r1", tz="Europe/Rome")
+    >>> runs[["runner_id", "distance_km", "duration_min", "activity_type"]].round(3)
+      runner_id  distance_km  duration_min activity_type
+    0        r1        1.113          10.0           run
+    >>> runs.attrs["lbprun"]["report"].tz_source
+    "tz argument 'Europe/Rome'"
+    """
+    path, types, zone = _check_arguments(source, runner_id, activity_types, tz)
+    kind = _detect(path)
+    info: dict[str, Any] = {"notes": []}
+    if kind == "strava":
+        records, info = _strava.read_strava(path, need_files=zone is None)
+        files_read = sum(1 for r in records if "file_distance_km" in r)
+    else:
+        if kind == "folder":
+            files = [(p, k) for p in sorted(path.rglob("*")) if (k := _file_kind(p))]
+        else:
+            files = [(path, kind)]
+        if not files:
+            raise DataReadError(f"{path}: no Strava export, .gpx, .fit or .tcx file found.")
+        readers = {"gpx": _gpx.read_gpx, "tcx": _gpx.read_tcx, "fit": _fit.read_fit}
+        records = [r for f, k in files for r in readers[k](f, str(f))]
+        files_read = len(files)
+        kind = "+".join(sorted({r["source_format"] for r in records}))
+    notes: list[str] = list(info["notes"])
+    log = [("read", len(records), f"{files_read} file(s) opened")]
+
+    for record in records:
+        record["activity_type"] = normalise_type(record.get("raw_type"))
+        record["surface"] = _SURFACE.get(record["activity_type"])
+        if record.get("raw_type") == "running:track":
+            record["surface"] = "track"
+    unknown = sum(r["activity_type"] == "unknown" for r in records)
+    if unknown:
+        notes.append(f"{unknown} activity(ies) have no recorded type; kept as 'unknown'.")
+    dropped_types: Counter[str] = Counter()
+    if types is not None:
+        kept = []
+        for record in records:
+            if record["activity_type"] in types or record["activity_type"] == "unknown":
+                kept.append(record)
+            else:
+                dropped_types[record["activity_type"]] += 1
+        records = kept
+    detail = ", ".join(f"{k}: {v}" for k, v in sorted(dropped_types.items())) or "none"
+    log.append(("type_filter", -sum(dropped_types.values()), detail))
+
+    tz_source = _local_dates(records, zone, tz, notes)
+    duplicates = _dedupe(records) if dedupe else _empty_duplicates()
+    log.append(("duplicates", -len(duplicates), "removed" if dedupe else "not checked"))
+    if len(duplicates):
+        notes.append(f"{len(duplicates)} run(s) recorded twice were removed (see duplicates).")
+    log.append(("kept", len(records), ""))
+
+    if runner_id is None:
+        stamps = "|".join(sorted(str(r["start_time"]) for r in records))
+        runner_id = "watch-" + hashlib.sha256(stamps.encode()).hexdigest()[:12]
+        notes.append(f"runner_id was not given; the pseudonym {runner_id!r} was used.")
+    frame = _frame(records, runner_id, keep_private)
+    dropped_private = {}
+    if not keep_private:
+        counts = {k: sum(r.get(k) not in (None, "") for r in records) for k in PRIVATE_FIELDS}
+        dropped_private = {k: v for k, v in counts.items() if v}
+    report = WatchImportReport(
+        table=pd.DataFrame(log, columns=["step", "n", "detail"]),
+        notes=tuple(notes),
+        source=str(path),
+        format=kind,
+        files_read=files_read,
+        distance_unit=info.get("distance_unit"),
+        distance_unit_evidence=info.get("distance_unit_evidence", ""),
+        language=info.get("language"),
+        tz_source=tz_source,
+        runner_id=runner_id,
+        dropped_types=dict(dropped_types),
+        duplicates=duplicates,
+        dropped_private=dropped_private,
+        unmapped_headers=tuple(info.get("unmapped_headers", ())),
+    )
+    frame.attrs["lbprun"] = {
+        "source": str(path),
+        "kind": "activities",
+        "format": kind,
+        "notes": list(notes),
+        "report": report,
+    }
+    return frame
+
+
+def normalise_type(raw: str | None) -> str:
+    """Map a recorded activity type (Strava, GPX ``<type>``, FIT sport) onto lbprun's label.
+
+    Parameters
+    ----------
+    raw : str or None
+        The type as recorded: a Strava label in EN/DE/FR/IT/ES, a GPX ``<type>``, a FIT
+        ``"sport:sub_sport"`` pair or a TCX ``Sport``.
+
+    Returns
+    -------
+    str
+        ``run``, ``trail_run``, ``virtual_run``, ``treadmill_run``, ``walk``, ``hike``,
+        ``ride``, ``swim``; another label lower-cased with ``_``; ``unknown`` when empty.
+
+    Examples
+    --------
+    >>> [normalise_type(t) for t in ("Run", "TrailRun", "Virtual Run", "running:treadmill")]
+    ['run', 'trail_run', 'virtual_run', 'treadmill_run']
+    >>> normalise_type("Lauf"), normalise_type("Weight Training"), normalise_type(None)
+    ('run', 'weight_training', 'unknown')
+    >>> normalise_type("9")  # older Strava GPX files
+    'run'
+
+    """
+    if raw is None or not str(raw).strip():
+        return "unknown"
+    found = _TYPES.get(_strava._fold(raw))
+    if found is not None:
+        return found
+    return re.sub(r"[\W_]+", "_", str(raw).strip().casefold()).strip("_") or "unknown"
+
+
+def _check_arguments(
+    source: Any, runner_id: Any, activity_types: Any, tz: Any
+) -> tuple[Path, set[str] | None, zoneinfo.ZoneInfo | None]:
+    if not isinstance(source, str | os.PathLike):
+        raise ArgumentError(f"source must be a path; got {source!r}.")
+    path = Path(source)
+    if not path.exists():
+        raise DataReadError(f"{path}: no such file or folder.")
+    if runner_id is not None and (not isinstance(runner_id, str) or not runner_id.strip()):
+        raise ArgumentError(f"runner_id must be a non-empty string or None; got {runner_id!r}.")
+    types = None
+    if activity_types is not None:
+        if isinstance(activity_types, str):
+            activity_types = (activity_types,)
+        activity_types = list(activity_types)
+        if not all(isinstance(t, str) for t in activity_types):
+            raise ArgumentError(f"activity_types must be strings or None; got {activity_types!r}.")
+        types = {normalise_type(t) for t in activity_types}
+        if "run" in types:
+            types |= set(RUN_TYPES)
+    zone = None
+    if tz is not None:
+        try:
+            zone = zoneinfo.ZoneInfo(str(tz))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ArgumentError(
+                f"tz must be an IANA time-zone name such as 'Europe/Rome'; got {tz!r}."
+            ) from None
+    return path, types, zone
+
+
+def _file_kind(path: Path) -> str | None:
+    name = path.name.lower()
+    if not path.is_file():
+        return None
+    if name.endswith((".gpx", ".gpx.gz")):
+        return "gpx"
+    if name.endswith((".fit", ".fit.gz")):
+        return "fit"
+    if name.endswith((".tcx", ".tcx.gz")):
+        return "tcx"
+    return None
+
+
+def _detect(path: Path) -> str:
+    if path.is_dir():
+        if any(p.name.lower() == "activities.csv" for p in path.rglob("activities.csv")):
+            return "strava"
+        return "folder"
+    kind = _file_kind(path)
+    if kind is not None:
+        return kind
+    with path.open("rb") as handle:
+        head = handle.read(1024)
+    if head.startswith(b"PK") or path.suffix.lower() == ".zip":
+        return "strava"
+    if len(head) >= 12 and head[8:12] == b".FIT":
+        return "fit"
+    if head.lstrip().startswith(b"<"):
+        return "tcx" if b"TrainingCenterDatabase" in head else "gpx"
+    raise DataReadError(
+        f"{path}: unknown watch format (expected a Strava export, .gpx, .fit or .tcx)."
+    )
+
+
+def _local_dates(
+    records: list[dict[str, Any]], zone: zoneinfo.ZoneInfo | None, tz: Any, notes: list[str]
+) -> str:
+    in_utc = naive = 0
+    for record in records:
+        start = pd.Timestamp(record["start_time"])
+        if start.tzinfo is None:
+            naive += 1
+            start = start.tz_localize("UTC")
+        start = start.tz_convert("UTC")
+        record["start_time"] = start
+        if zone is not None:
+            local = start.tz_convert(zone)
+        elif record.get("utc_offset_min") is not None:
+            local = start + pd.Timedelta(minutes=record["utc_offset_min"])
+        else:
+            local = start
+            in_utc += 1
+        record["date"] = pd.Timestamp(local.date())
+    if naive:
+        notes.append(f"{naive} activity(ies) had times without a zone; read as UTC.")
+    if zone is not None:
+        return f"tz argument {tz!r}"
+    if in_utc:
+        notes.append(
+            f"{in_utc} activity(ies) had no local UTC offset; their date is the UTC date "
+            "(pass tz= to use a time zone)."
+        )
+    return "UTC" if in_utc == len(records) else "activity files' UTC offset"
+
+
+def _richness(record: dict[str, Any]) -> int:
+    return sum(record.get(k) is not None for k in COLUMNS)
+
+
+def _empty_duplicates() -> pd.DataFrame:
+    names = ["start_time", "distance_km", "kept_start_time", "kept_distance_km"]
+    return pd.DataFrame(columns=[*names, "start_diff_s", "distance_diff_pct"])
+
+
+def _dedupe(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Remove runs recorded twice in place; return the removed ones.
+
+    Records are visited from the richest (most filled fields; then earliest start) down; one
+    is kept unless a kept record is its twin, so no two kept records are twins and every
+    removed record names the kept twin closest in start time.
+    """
+    order = sorted(
+        range(len(records)),
+        key=lambda i: (-_richness(records[i]), records[i]["start_time"], i),
+    )
+    starts: list[float] = []
+    kept: list[dict[str, Any]] = []
+    removed = []
+    for i in order:
+        record = records[i]
+        second = record["start_time"].timestamp()
+        low = bisect.bisect_left(starts, second - _DEDUPE_SECONDS)
+        high = bisect.bisect_right(starts, second + _DEDUPE_SECONDS)
+        twins = [kept[j] for j in range(low, high) if _same_run(kept[j], record)]
+        if not twins:
+            place = bisect.bisect_right(starts, second)
+            starts.insert(place, second)
+            kept.insert(place, record)
+            continue
+        twin = min(twins, key=lambda k: abs(k["start_time"].timestamp() - second))
+        removed.append(
+            {
+                "start_time": record["start_time"],
+                "distance_km": record["distance_km"],
+                "kept_start_time": twin["start_time"],
+                "kept_distance_km": twin["distance_km"],
+                "start_diff_s": abs((record["start_time"] - twin["start_time"]).total_seconds()),
+                "distance_diff_pct": 100 * _relative_gap(record, twin),
+            }
+        )
+    records[:] = kept
+    if not removed:
+        return _empty_duplicates()
+    return pd.DataFrame(removed).sort_values("start_time", ignore_index=True)
+
+
+def _relative_gap(a: dict[str, Any], b: dict[str, Any]) -> float:
+    x, y = a.get("distance_km") or 0.0, b.get("distance_km") or 0.0
+    return 0.0 if max(x, y) == 0 else abs(x - y) / max(x, y)
+
+
+def _same_run(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    seconds = abs((a["start_time"] - b["start_time"]).total_seconds())
+    return seconds <= _DEDUPE_SECONDS and _relative_gap(a, b) <= _DEDUPE_DISTANCE
+
+
+def _frame(records: list[dict[str, Any]], runner_id: str, keep_private: bool) -> pd.DataFrame:
+    columns = list(COLUMNS) + (list(PRIVATE_FIELDS) if keep_private else [])
+    rows = [{**r, "runner_id": runner_id} for r in records]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame["start_time"] = pd.to_datetime(frame["start_time"], utc=True)
+    numbers = ["distance_km", "duration_min", "moving_time_min", "elevation_gain_m", "avg_hr"]
+    for name in [*numbers, "rpe"]:
+        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+    return frame
