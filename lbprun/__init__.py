@@ -31,11 +31,23 @@ from lbprun.measures.incidence import (
     cumulative_incidence,
     incidence_rate,
 )
+from lbprun.measures.intervals import proportion_ci, rate_ci
+from lbprun.measures.misclassification import rogan_gladen
+from lbprun.measures.prevalence import PrevalenceResult, prevalence
+from lbprun.measures.standardize import (
+    StandardPopulation,
+    design_standardize,
+    direct_standardize,
+    esp2013,
+)
+from lbprun.measures.survey import SurveyDesign
 from lbprun.measures.survival import KaplanMeierResult, kaplan_meier
+from lbprun.models.calibration import CalibrationResult, val_prob
+from lbprun.models.risk_factors import RiskFactorResult, fit_risk_factors
 from lbprun.simulate import SimulatedData, SimulationDesign, simulate_cohort, simulate_survey
 
 __all__ = [
-    "SCHEMAS",
+    "CalibrationResult",
     "ConvergenceError",
     "DataQualityWarning",
     "DataReadError",
@@ -48,16 +60,30 @@ __all__ = [
     "LbprunError",
     "LbprunWarning",
     "ModelFileError",
+    "PrevalenceResult",
+    "RiskFactorResult",
+    "SCHEMAS",
     "SeparationWarning",
     "SimulatedData",
     "SimulationDesign",
     "SparseDataWarning",
+    "StandardPopulation",
+    "SurveyDesign",
     "__version__",
     "cumulative_incidence",
     "data_dictionary",
+    "datasets",
+    "design_standardize",
+    "direct_standardize",
+    "esp2013",
+    "fit_risk_factors",
     "incidence_rate",
     "kaplan_meier",
-    "datasets",
+    "prevalence",
+    "proportion_ci",
+    "rate_ci",
+    "rogan_gladen",
     "simulate_cohort",
     "simulate_survey",
+    "val_prob",
 ]

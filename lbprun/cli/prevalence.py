@@ -1,0 +1,95 @@
+"""``lbprun prevalence FILE --outcome lbp_12m``: prevalence overall and by group.
+
+Reads a runner survey (validated with :func:`lbprun.io.read.read_survey`), estimates the
+prevalence with :func:`lbprun.measures.prevalence.prevalence` and prints the table as text
+(default), JSON (``--json``) or CSV (``--csv``). ``--cluster/--strata/--weights`` describe a
+survey design (clusters nested in strata). Exit code 0 on success, 1 on invalid data.
+
+Examples
+--------
+>>> parser = argparse.ArgumentParser()
+>>> register(parser.add_subparsers())
+>>> args = parser.parse_args(["prevalence", "survey.csv", "--by", "sex", "--weights", "weight"])
+>>> args.by, args.weights, args.method
+(['sex'], 'weight', None)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``prevalence`` sub-command."""
+    parser = subparsers.add_parser(
+        "prevalence",
+        help="prevalence of LBP overall and by group, with confidence intervals",
+        description="Estimate the prevalence of an LBP outcome in a runner survey (CSV/TSV, "
+        "xlsx, parquet, dta, sav), overall and by group; crude or under a survey design.",
+    )
+    parser.add_argument("file", help="the survey file")
+    parser.add_argument(
+        "--outcome", default="lbp_12m", help="0/1 outcome column (default lbp_12m)"
+    )
+    parser.add_argument(
+        "--by", action="append", metavar="COLUMN", help="group by this column (repeat to cross)"
+    )
+    parser.add_argument(
+        "--method",
+        help="interval method: wilson (default), exact, jeffreys, agresti_coull, wald; "
+        "with a design logit (default), beta, likelihood, mean",
+    )
+    parser.add_argument("--level", type=float, default=0.95, help="confidence level (0.95)")
+    parser.add_argument("--cluster", help="survey design: PSU (cluster) column")
+    parser.add_argument("--strata", help="survey design: strata column")
+    parser.add_argument("--weights", help="survey design: sampling-weight column")
+    parser.add_argument(
+        "--case-definition", help="text describing the case definition of the outcome"
+    )
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the result as JSON")
+    output.add_argument("--csv", action="store_true", help="print the table as CSV")
+    parser.set_defaults(func=run)
+
+
+def _read(path: str):
+    try:
+        from lbprun.io.read import read_survey
+    except ImportError:  # pragma: no cover - the reader ships with lbprun
+        import pandas as pd
+
+        return pd.read_csv(path)
+    return read_survey(path)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Estimate and print the prevalence; return the exit code (0 on success)."""
+    from lbprun.measures.prevalence import prevalence
+    from lbprun.measures.survey import SurveyDesign
+
+    data = _read(args.file)
+    design = None
+    if args.cluster or args.strata or args.weights:
+        design = SurveyDesign(
+            cluster=args.cluster, strata=args.strata, weights=args.weights, nest=True
+        )
+    result = prevalence(
+        data,
+        args.outcome,
+        by=args.by,
+        design=design,
+        method=args.method,
+        level=args.level,
+        case_definition=args.case_definition,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    elif args.csv:
+        print(result.to_frame().to_csv(index=False), end="")
+    else:
+        print(result.summary())
+    return 0

@@ -1,0 +1,1 @@
+"""Epidemiological measures: confidence intervals, prevalence, survey designs, standardisation."""
