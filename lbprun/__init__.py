@@ -44,7 +44,14 @@ from lbprun.measures.survey import SurveyDesign
 from lbprun.measures.survival import KaplanMeierResult, kaplan_meier
 from lbprun.models.calibration import CalibrationResult, val_prob
 from lbprun.models.risk_factors import RiskFactorResult, fit_risk_factors
+from lbprun.plots.workload import plot_runner_load
 from lbprun.simulate import SimulatedData, SimulationDesign, simulate_cohort, simulate_survey
+from lbprun.workload.acwr import acwr
+from lbprun.workload.exposure import exposure_summary
+from lbprun.workload.monotony import training_monotony
+from lbprun.workload.shoes import shoe_mileage, surface_share
+from lbprun.workload.spikes import load_spikes, single_run_spikes
+from lbprun.workload.weekly import weekly_load
 
 __all__ = [
     "CalibrationResult",
@@ -70,20 +77,29 @@ __all__ = [
     "StandardPopulation",
     "SurveyDesign",
     "__version__",
+    "acwr",
     "cumulative_incidence",
     "data_dictionary",
     "datasets",
     "design_standardize",
     "direct_standardize",
     "esp2013",
+    "exposure_summary",
     "fit_risk_factors",
     "incidence_rate",
     "kaplan_meier",
+    "load_spikes",
+    "plot_runner_load",
     "prevalence",
     "proportion_ci",
     "rate_ci",
     "rogan_gladen",
+    "shoe_mileage",
     "simulate_cohort",
     "simulate_survey",
+    "single_run_spikes",
+    "surface_share",
+    "training_monotony",
     "val_prob",
+    "weekly_load",
 ]

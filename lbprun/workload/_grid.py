@@ -1,0 +1,490 @@
+"""Private building blocks shared by the training-load kernel.
+
+The kernel sorts the runs once by (runner, date), maps runner ids to integer codes and dates to
+integer day numbers, and then works on flat float64 arrays: a per-runner daily grid is laid out
+runner after runner in one array (cumulative offsets), processed in blocks of whole runners so
+that memory stays bounded. Trailing-window sums and maxima use doubling (sums of power-of-two
+windows), which never subtracts and so keeps all-zero windows exactly zero.
+
+Examples
+--------
+>>> import numpy as np
+>>> window_sums(np.array([1.0, 2.0, 3.0, 4.0]), (2, 3))[3]
+array([1., 3., 6., 9.])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lbprun._checks import ArgumentError, check_choice, check_columns, check_positive_int
+
+__all__ = [
+    "DEFAULT_BLOCK_DAYS",
+    "ENGINES",
+    "WEEKDAYS",
+    "Prepared",
+    "ProgressBar",
+    "blocks",
+    "check_block_days",
+    "check_engine",
+    "day_numbers",
+    "days_to_datetime",
+    "dispatch",
+    "ewma",
+    "linear_recursion",
+    "notes_warning",
+    "prepare",
+    "repeat_runners",
+    "runner_column",
+    "segmented_cumsum",
+    "week_offset",
+    "window_max",
+    "window_sums",
+]
+
+#: Grid days per block: bounds the memory of the blocked computations (2 MB per float array,
+#: so a block's temporaries stay in cache).
+DEFAULT_BLOCK_DAYS = 262_144
+
+#: Engines every workload function accepts.
+ENGINES = ("pandas", "duckdb", "dask")
+
+#: Weekday names accepted by ``week_start`` (Monday = 0, as in :mod:`datetime`).
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+_NS_PER_DAY = 86_400_000_000_000
+
+
+def check_engine(engine: Any) -> str:
+    """Check the ``engine`` keyword."""
+    return check_choice("engine", engine, ENGINES)
+
+
+def dispatch(name: str, engine: str, activities: Any, kwargs: dict[str, Any]) -> pd.DataFrame:
+    """Run workload function ``name`` with a non-pandas engine from :mod:`lbprun.workload.engines`.
+
+    The engines module is imported lazily; when it (or the library it needs) is missing, an
+    :class:`~lbprun._checks.ArgumentError` names the extra to install.
+    """
+    extra = 'pip install "lbprun[scale]"'
+    try:
+        from lbprun.workload import engines
+    except ImportError as error:
+        missing = getattr(error, "name", None) or str(error)
+        raise ArgumentError(
+            f"engine must be an installed engine; got {engine!r}, which needs the optional "
+            f"dependency {missing!r}. Install the scale extra: {extra}."
+        ) from None
+    supported = tuple(getattr(engines, "FUNCTIONS", ()))
+    if supported and name not in supported:
+        raise ArgumentError(
+            f"engine must be 'pandas' for {name}; got {engine!r} (the {engine} engine runs "
+            f"{', '.join(supported)})."
+        )
+    try:
+        return engines.run(name, activities, engine=engine, **kwargs)
+    except ImportError as error:
+        missing = getattr(error, "name", None) or str(error)
+        raise ArgumentError(
+            f"engine must be an installed engine; got {engine!r}, which needs the optional "
+            f"dependency {missing!r}. Install the scale extra: {extra}."
+        ) from None
+
+
+def week_offset(week_start: Any) -> int:
+    """Return the weekday number (Monday = 0) of a ``week_start`` name."""
+    name = week_start.lower() if isinstance(week_start, str) else week_start
+    return WEEKDAYS.index(check_choice("week_start", name, WEEKDAYS))
+
+
+def days_to_datetime(days: np.ndarray) -> np.ndarray:
+    """Convert integer day numbers (days since 1970-01-01) to ``datetime64[ns]`` (in place)."""
+    days = np.asarray(days, dtype=np.int64)
+    days *= _NS_PER_DAY
+    return days.view("M8[ns]")
+
+
+def day_numbers(values: pd.Series, name: str) -> np.ndarray:
+    """Return the local calendar date of each value as days since 1970-01-01."""
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        try:
+            values = pd.to_datetime(values)
+        except (TypeError, ValueError) as error:
+            raise ArgumentError(
+                f"activities[{name!r}] must hold dates; got values that cannot be read as "
+                f"dates ({error})."
+            ) from None
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)  # local wall-clock time
+    raw = values.to_numpy(dtype="datetime64[ns]")
+    if np.isnat(raw).any():
+        raise ArgumentError(
+            f"activities[{name!r}] must not be missing; got {int(np.isnat(raw).sum())} "
+            "missing value(s)."
+        )
+    return np.floor_divide(raw.view(np.int64), _NS_PER_DAY)
+
+
+@dataclass
+class Prepared:
+    """Runs sorted by (runner, date) with integer runner codes and day numbers.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        The input frame (not copied).
+    order : ndarray of int or None
+        Positions of the input rows in sorted order (None when the input is already sorted).
+    code, day : ndarray of int64
+        Runner code (rank of the runner id) and day number of every run, in sorted order.
+    runners : array-like
+        The sorted unique runner ids (the input's dtype).
+    run_start : ndarray of int64
+        ``run_start[r]:run_start[r + 1]`` are runner ``r``'s runs in sorted order.
+    first, last : ndarray of int64
+        First and last run day of every runner.
+    """
+
+    frame: pd.DataFrame
+    order: np.ndarray | None
+    code: np.ndarray
+    day: np.ndarray
+    runners: Any
+    run_start: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+
+    def release(self) -> None:
+        """Drop the per-run arrays (``code``, ``day``, ``order``) to free memory."""
+        self.code = self.day = np.empty(0, dtype=np.int64)
+        self.order = None
+
+    @property
+    def n_runners(self) -> int:
+        """Number of runners."""
+        return len(self.first)
+
+    @property
+    def n_runs(self) -> int:
+        """Number of runs."""
+        return len(self.code)
+
+    def values(self, column: str, *, fill: float | None = None) -> np.ndarray:
+        """Return a numeric column as float64 in sorted order (NaN replaced by ``fill``)."""
+        series = self.frame[column]
+        if isinstance(series.dtype, np.dtype):  # no copy for float64 columns
+            raw = np.asarray(series.to_numpy(), dtype=np.float64)
+        else:
+            raw = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        if self.order is not None:
+            raw = raw[self.order]
+        if fill is not None:
+            missing = np.isnan(raw)
+            if missing.any():
+                raw = raw.copy() if self.order is None else raw
+                raw[missing] = fill
+        return raw
+
+    def raw(self, column: str) -> np.ndarray:
+        """Return any column as an array in sorted order."""
+        raw = self.frame[column].to_numpy()
+        return raw if self.order is None else raw[self.order]
+
+    def sorted_frame(self, *, deep: bool = True) -> pd.DataFrame:
+        """Return the input rows in sorted order with a fresh RangeIndex.
+
+        With ``deep=False`` and an already sorted input this is a shallow copy: adding columns
+        to it leaves the input untouched, but changing its values in place would not.
+        """
+        if self.order is None:
+            out = self.frame.copy(deep=deep)
+        else:
+            out = self.frame.take(self.order)
+        out.index = pd.RangeIndex(len(out))
+        return out
+
+
+def runner_column(prep: Prepared, codes: np.ndarray) -> Any:
+    """Return the runner ids of ``codes`` with the input's dtype."""
+    return prep.runners.take(codes)
+
+
+def repeat_runners(prep: Prepared, counts: np.ndarray) -> Any:
+    """Return every runner id repeated ``counts[r]`` times, with the input's dtype."""
+    if isinstance(prep.runners, np.ndarray):
+        return np.repeat(prep.runners, counts)
+    if isinstance(prep.runners, pd.Categorical):
+        codes = np.repeat(prep.runners.codes, counts)
+        return pd.Categorical.from_codes(codes, dtype=prep.runners.dtype)
+    index = np.arange(prep.n_runners, dtype=np.int32 if prep.n_runners < 2**31 else np.int64)
+    return prep.runners.take(np.repeat(index, counts))
+
+
+def prepare(
+    activities: pd.DataFrame, columns: Iterable[str], *, name: str = "activities"
+) -> Prepared:
+    """Validate the columns, then sort runs by (runner, date) once."""
+    needed = ["runner_id", *columns]
+    date_column = "date"
+    if isinstance(activities, pd.DataFrame) and "date" not in activities.columns:
+        if "start_time" in activities.columns:
+            date_column = "start_time"
+    check_columns(activities, [*needed, date_column], name=name)
+    day = day_numbers(activities[date_column], date_column)
+    codes, uniques = pd.factorize(activities["runner_id"], sort=False)
+    if len(codes) and codes.min() < 0:
+        raise ArgumentError(
+            f"{name}['runner_id'] must not be missing; got {int((codes < 0).sum())} missing "
+            "value(s)."
+        )
+    uniques = pd.Index(uniques) if isinstance(uniques, np.ndarray) else uniques
+    try:
+        rank = np.asarray(uniques.argsort(), dtype=np.int64)
+    except TypeError:  # mixed types: order by their text
+        rank = np.argsort(np.asarray(uniques.astype(str), dtype=object), kind="stable")
+    runners = uniques.take(rank)
+    if isinstance(runners, pd.Index):
+        numpy_backed = isinstance(runners.dtype, np.dtype)
+        runners = runners.to_numpy() if numpy_backed else runners.array
+    remap = np.empty(len(rank), dtype=np.int64)
+    remap[rank] = np.arange(len(rank), dtype=np.int64)
+    code = remap[codes]
+    order = None
+    if len(day):
+        span = int(day.max() - day.min()) + 1
+        key = code * span
+        key += day
+        key -= day.min()
+        if bool(np.any(key[1:] < key[:-1])):
+            order = np.argsort(key, kind="stable")
+            code = code[order]
+            day = day[order]
+    n = len(rank)
+    run_start = np.searchsorted(code, np.arange(n + 1, dtype=np.int64))
+    first = day[run_start[:-1]] if n else np.empty(0, dtype=np.int64)
+    last = day[run_start[1:] - 1] if n else np.empty(0, dtype=np.int64)
+    return Prepared(activities, order, code, day, runners, run_start, first, last)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Runners ``r0:r1`` laid out on one daily grid of ``size`` days.
+
+    ``start[i]`` is where runner ``r0 + i``'s grid begins (after ``pad`` leading padding days),
+    ``length[i]`` its number of grid days, ``runs`` the slice of its runs in sorted order and
+    ``pos`` the grid position of each of those runs.
+    """
+
+    r0: int
+    r1: int
+    pad: int
+    size: int
+    start: np.ndarray
+    length: np.ndarray
+    runs: slice
+    pos: np.ndarray
+
+    def local_day(self) -> np.ndarray:
+        """Day index within its runner's grid for every grid position (padding is negative)."""
+        out = np.arange(self.size, dtype=np.int64)
+        out -= np.repeat(self.start, self.length + self.pad)
+        return out
+
+    def keep(self) -> np.ndarray:
+        """Grid positions that are not padding, runner after runner."""
+        if self.pad == 0:
+            return np.arange(self.size, dtype=np.int64)
+        local = self.local_day()
+        return np.flatnonzero(local >= 0)
+
+
+def blocks(
+    prep: Prepared,
+    *,
+    pad: int = 0,
+    block_days: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Block]:
+    """Yield blocks of whole runners whose grids hold about ``block_days`` days each."""
+    block_days = DEFAULT_BLOCK_DAYS if block_days is None else block_days
+    length = prep.last - prep.first + 1
+    cum = np.concatenate(([0], np.cumsum(length + pad)))
+    r0 = 0
+    n = prep.n_runners
+    while r0 < n:
+        r1 = int(np.searchsorted(cum, cum[r0] + block_days, side="right")) - 1
+        r1 = min(max(r1, r0 + 1), n)
+        start = cum[r0:r1] - cum[r0] + pad
+        runs = slice(int(prep.run_start[r0]), int(prep.run_start[r1]))
+        code = prep.code[runs]
+        pos = start[code - r0] + (prep.day[runs] - prep.first[code])
+        yield Block(r0, r1, pad, int(cum[r1] - cum[r0]), start, length[r0:r1], runs, pos)
+        if progress is not None:
+            progress(r1 - r0)
+        r0 = r1
+
+
+def _doubling(x: np.ndarray, widths: Sequence[int], combine: np.ufunc) -> dict[int, np.ndarray]:
+    """Power-of-two window levels ``L_k[t] = combine(x[t - k + 1], ..., x[t])``."""
+    levels = {1: x}
+    width = 1
+    while 2 * width <= max(widths):
+        prev = levels[width]
+        nxt = prev.copy()
+        if width < len(x):
+            combine(nxt[width:], prev[:-width], out=nxt[width:])
+        levels[2 * width] = nxt
+        width *= 2
+    return levels
+
+
+def _combine_window(levels: dict[int, np.ndarray], width: int, combine: np.ufunc) -> np.ndarray:
+    bits = sorted((b for b in levels if width & b), reverse=True)
+    total = levels[bits[0]].copy()
+    shift = bits[0]
+    for bit in bits[1:]:
+        if shift < len(total):
+            combine(total[shift:], levels[bit][:-shift], out=total[shift:])
+        shift += bit
+    return total
+
+
+def window_sums(x: np.ndarray, widths: Sequence[int]) -> dict[int, np.ndarray]:
+    """Trailing-window sums ``s_w[t] = x[t - w + 1] + ... + x[t]`` (zeros before the start).
+
+    Sums of power-of-two windows are combined, so the result never subtracts: an all-zero
+    window gives exactly 0, and rounding error is a few ulp.
+    """
+    levels = _doubling(x, widths, np.add)
+    return {w: _combine_window(levels, w, np.add) for w in widths}
+
+
+def window_max(x: np.ndarray, width: int) -> np.ndarray:
+    """Trailing-window maximum over ``[t - width + 1, t]`` ignoring NaN (start-truncated)."""
+    levels = _doubling(x, [width], np.fmax)
+    k = 1 << (width.bit_length() - 1)
+    out = levels[k].copy()
+    if width - k and width - k < len(x):
+        np.fmax(out[width - k :], levels[k][: k - width], out=out[width - k :])
+    return out
+
+
+def linear_recursion(u: np.ndarray, a: float) -> np.ndarray:
+    """Solve ``y[t] = u[t] + a * y[t - 1]`` (``y[-1] = 0``, ``0 <= a < 1``) without a loop over t.
+
+    A doubling scan: after the pass with step ``s`` each ``y[t]`` holds
+    ``sum(a ** k * u[t - k] for k < 2 * s)``, so ``log2`` passes give the recursion. Passes stop
+    once ``a ** s < 2 ** -60``: older terms are below double precision relative to the kept
+    ones (for non-negative loads of similar size), so the result equals the sequential
+    recursion to rounding.
+    """
+    y = np.array(u, dtype=np.float64, copy=True)
+    scratch = np.empty_like(y)
+    step = 1
+    coef = float(a)
+    while step < len(y) and coef > 2.0**-60:
+        np.multiply(y[:-step], coef, out=scratch[:-step])
+        y[step:] += scratch[:-step]
+        step *= 2
+        coef *= coef
+    return y
+
+
+def ewma(
+    x: np.ndarray, span: int, starts: np.ndarray, local: np.ndarray | None = None
+) -> np.ndarray:
+    """EWMA (lambda = 2 / (span + 1)) restarted at every runner start, in one pass.
+
+    ``y[s] = x[s]`` at each runner start ``s`` and ``y[t] = lam * x[t] + (1 - lam) * y[t - 1]``
+    after it. The recursion runs once over the concatenated grid (:func:`linear_recursion`);
+    the carry-over from the previous runner, which decays as ``(1 - lam) ** k``, is then
+    subtracted in closed form. ``local`` (optional) is each position's day index within its
+    runner.
+    """
+    lam = 2.0 / (span + 1.0)
+    decay = 1.0 - lam
+    drive = lam * x
+    drive[starts] = x[starts]
+    y = linear_recursion(drive, decay)
+    carry = np.zeros(len(starts))
+    inner = starts > 0
+    carry[inner] = y[starts[inner] - 1]
+    lengths = np.diff(np.append(starts, len(x)))
+    if local is None:
+        local = np.arange(len(x)) - np.repeat(starts, lengths)
+    powers = decay ** np.arange(1.0, lengths.max() + 1.0) if len(lengths) else np.ones(0)
+    y -= np.repeat(carry, lengths) * powers[local]
+    y[starts] = x[starts]
+    if (x[starts] == 0).any():
+        # exactly 0 until the runner's first non-zero load (the carry correction leaves ~1e-17)
+        seen = np.cumsum(x != 0)
+        seen -= np.repeat(seen[starts] - (x[starts] != 0), lengths)
+        y[seen == 0] = 0.0
+    return y
+
+
+def segmented_cumsum(x: np.ndarray, heads: np.ndarray) -> np.ndarray:
+    """Inclusive cumulative sum of ``x`` restarted wherever ``heads`` is True.
+
+    A Hillis-Steele scan (``log2`` of the longest segment passes), so each sum only adds values
+    of its own segment: no subtraction, no carry from earlier segments.
+
+    >>> segmented_cumsum(np.array([1.0, 2.0, 3.0, 4.0]), np.array([True, False, True, False]))
+    array([1., 3., 3., 7.])
+    """
+    n = len(x)
+    y = np.array(x, dtype=np.float64, copy=True)
+    if n == 0:
+        return y
+    index = np.arange(n)
+    since = index - np.maximum.accumulate(np.where(heads, index, 0))
+    step = 1
+    longest = int(since.max())
+    while step <= longest:
+        add = np.where(since[step:] >= step, y[:-step], 0.0)
+        y[step:] += add
+        step *= 2
+    return y
+
+
+def notes_warning(
+    frame: pd.DataFrame, notes: list[str], silent: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Attach data notes to ``frame.attrs['notes']`` and warn about each (except ``silent``)."""
+    import warnings
+
+    from lbprun.exceptions import DataQualityWarning
+
+    frame.attrs["notes"] = (*notes, *silent)
+    for note in notes:
+        warnings.warn(note, DataQualityWarning, stacklevel=3)
+    return frame
+
+
+class ProgressBar:
+    """A tqdm bar over runners, or nothing when disabled (``with ProgressBar(...) as tick``)."""
+
+    def __init__(self, enabled: bool, total: int, desc: str):
+        self.bar = None
+        if enabled:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, desc=desc, unit="runner")
+
+    def __enter__(self) -> Callable[[int], None] | None:
+        return None if self.bar is None else self.bar.update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def check_block_days(block_days: Any) -> int | None:
+    """Check the ``block_days`` keyword (None means the default)."""
+    return None if block_days is None else check_positive_int(block_days, "block_days")

@@ -1,0 +1,283 @@
+"""Training-load spikes: week-to-week progression classes and single-run spikes.
+
+Examples
+--------
+>>> import pandas as pd
+>>> runs = pd.DataFrame({"runner_id": "a",
+...                      "date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15"]),
+...                      "distance_km": [10.0, 12.0, 20.0], "duration_min": 60.0})
+>>> load_spikes(runs)[["week_start", "progression_pct", "progression_class"]]
+  week_start  progression_pct progression_class
+0 2024-01-01              NaN               NaN
+1 2024-01-08        20.000000            10-30%
+2 2024-01-15        66.666667              >30%
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lbprun._checks import ArgumentError, check_choice, check_positive_int
+from lbprun.workload._grid import (
+    Prepared,
+    ProgressBar,
+    blocks,
+    check_block_days,
+    check_engine,
+    dispatch,
+    prepare,
+    week_offset,
+    window_max,
+    window_sums,
+)
+from lbprun.workload.weekly import WeeklyArrays, weekly_arrays, weekly_frame
+
+__all__ = ["BASELINES", "load_spikes", "single_run_spikes"]
+
+#: Baselines of the week-to-week progression.
+BASELINES = ("previous_week", "previous_4_weeks")
+
+
+def check_thresholds(thresholds: Any) -> tuple[float, ...]:
+    """Check increasing, finite progression thresholds (in %)."""
+    try:
+        values = tuple(float(t) for t in thresholds)
+    except (TypeError, ValueError):
+        raise ArgumentError(
+            f"thresholds must be a sequence of numbers (%); got {thresholds!r}."
+        ) from None
+    if (
+        not values
+        or not all(np.isfinite(values))
+        or any(b <= a for a, b in zip(values, values[1:], strict=False))
+    ):
+        raise ArgumentError(
+            f"thresholds must be finite and strictly increasing; got {thresholds!r}."
+        )
+    return values
+
+
+def class_labels(thresholds: Sequence[float]) -> list[str]:
+    """Labels of the progression classes, e.g. ``['<=10%', '10-30%', '>30%']``."""
+    labels = [f"<={thresholds[0]:g}%"]
+    labels += [f"{a:g}-{b:g}%" for a, b in zip(thresholds, thresholds[1:], strict=False)]
+    labels.append(f">{thresholds[-1]:g}%")
+    return labels
+
+
+def progression(arrays: WeeklyArrays, baseline: str) -> np.ndarray:
+    """Week-to-week progression (%) against ``baseline`` on the weekly grid."""
+    if baseline == "previous_week":
+        return arrays.change_pct
+    km = arrays.distance_km
+    previous = np.zeros_like(km)
+    previous[1:] = km[:-1]
+    base = window_sums(previous, [4])[4] / 4.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = 100.0 * (km - base) / base
+    pct[(arrays.local < 4) | ~(base > 0)] = np.nan
+    return pct
+
+
+def classify(pct: np.ndarray, thresholds: Sequence[float]) -> pd.Categorical:
+    """Progression classes: ``<=t1`` (regression included), ``t1-t2``, ..., ``>tk``."""
+    labels = class_labels(thresholds)
+    codes = np.searchsorted(np.asarray(thresholds), pct, side="left")
+    codes[np.isnan(pct)] = -1
+    return pd.Categorical.from_codes(codes, categories=labels, ordered=True)
+
+
+def spikes_frame(
+    prep: Prepared,
+    arrays: WeeklyArrays,
+    baseline: str,
+    thresholds: Sequence[float],
+) -> pd.DataFrame:
+    """Build the :func:`load_spikes` table from the weekly kernel's arrays."""
+    pct = progression(arrays, baseline)
+    extra = {"progression_pct": pct, "progression_class": classify(pct, thresholds)}
+    return weekly_frame(prep, arrays, extra)
+
+
+def load_spikes(
+    activities: pd.DataFrame,
+    *,
+    baseline: str = "previous_week",
+    thresholds: Sequence[float] = (10, 30),
+    week_start: str = "monday",
+    engine: str = "pandas",
+) -> pd.DataFrame:
+    """Week-to-week progression of weekly distance, classed as in Nielsen et al. (2014).
+
+    Parameters
+    ----------
+    activities : pandas.DataFrame
+        Runs with ``runner_id, date, distance_km, duration_min`` (see :func:`weekly_load`).
+    baseline : {"previous_week", "previous_4_weeks"}, default="previous_week"
+        Compare each week with the previous week, or with the mean of the 4 preceding weeks.
+    thresholds : sequence of float, default=(10, 30)
+        Increasing class limits in %.
+    week_start : str, default="monday"
+        First day of the calendar week.
+    engine : {"pandas", "duckdb", "dask"}, default="pandas"
+        Computation engine (see :func:`weekly_load`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`weekly_load` table plus ``progression_pct`` (float) and
+        ``progression_class`` (ordered categorical; missing where the pct is NaN).
+
+    Raises
+    ------
+    lbprun._checks.ArgumentError
+        When a column is missing or an option is invalid.
+
+    Notes
+    -----
+    ``previous_week``: pct = ``change_pct``. ``previous_4_weeks``:
+    pct = ``100 * (km_w - b) / b`` with ``b = (km_{w-1} + ... + km_{w-4}) / 4`` (empty weeks
+    count as 0); NaN when the runner has fewer than 4 preceding weeks or ``b = 0``. With
+    thresholds ``(10, 30)`` the classes are ``"<=10%"`` (pct <= 10, regression included),
+    ``"10-30%"`` (10 < pct <= 30) and ``">30%"`` (pct > 30). The classes follow Nielsen et al.
+    (2014), whose > 30 % class had HR 1.59 (0.96-2.66) for distance-related injuries. There is
+    no R equivalent; values are validated against hand-computed logs.
+
+    References
+    ----------
+    Nielsen RO et al. Excessive progression in weekly running distance and risk of
+    running-related injuries. J Orthop Sports Phys Ther 2014;44:739-747.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> runs = pd.DataFrame({"runner_id": "a", "date": pd.date_range("2024-01-01", periods=5,
+    ...                      freq="7D"), "distance_km": [8.0, 8, 8, 8, 12], "duration_min": 50.0})
+    >>> load_spikes(runs, baseline="previous_4_weeks")["progression_pct"].tolist()[-1]
+    50.0
+    """
+    engine = check_engine(engine)
+    baseline = check_choice("baseline", baseline, BASELINES)
+    limits = check_thresholds(thresholds)
+    weekday = week_offset(week_start)
+    if engine != "pandas":
+        options = {"baseline": baseline, "thresholds": limits, "week_start": week_start}
+        return dispatch("load_spikes", engine, activities, options)
+    prep = prepare(activities, ["distance_km", "duration_min"])
+    return spikes_frame(prep, weekly_arrays(prep, weekday), baseline, limits)
+
+
+def longest_previous(
+    prep: Prepared,
+    window_days: int,
+    *,
+    block_days: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Longest single run in ``[date - window_days, date - 1]`` for every run (sorted order)."""
+    distance = prep.values("distance_km")
+    out = np.full(prep.n_runs, np.nan)
+    for block in blocks(prep, pad=window_days, block_days=block_days, progress=progress):
+        pos = block.pos
+        km = distance[block.runs]
+        grid = np.full(block.size, -np.inf)
+        if len(pos):
+            heads = np.flatnonzero(np.concatenate(([True], pos[1:] != pos[:-1])))
+            grid[pos[heads]] = np.fmax.reduceat(km, heads)
+        best = window_max(grid, window_days)
+        before = np.full(block.size, -np.inf)
+        before[1:] = best[:-1]
+        values = before[pos]
+        values[~np.isfinite(values)] = np.nan
+        out[block.runs] = values
+    return out
+
+
+def runs_frame(
+    prep: Prepared, longest: np.ndarray, window_days: int, *, deep: bool = True
+) -> pd.DataFrame:
+    """Build the :func:`single_run_spikes` table (``deep=False``: share the input's columns)."""
+    out = prep.sorted_frame(deep=deep)
+    km = out["distance_km"].to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = 100.0 * (km / longest - 1.0)
+    extra = {
+        f"longest_prev_{window_days}d_km": longest,
+        "spike_pct": pct,
+        "is_spike": km > longest,
+    }
+    if out.columns.is_unique and not set(extra) & set(out.columns):
+        # one frame from the columns, without the copy that ``out[name] = array`` makes
+        columns = {name: out[name] for name in out.columns}
+        return pd.DataFrame({**columns, **extra}, copy=False)
+    for name, values in extra.items():
+        out[name] = values
+    return out
+
+
+def single_run_spikes(
+    activities: pd.DataFrame,
+    *,
+    window_days: int = 30,
+    block_days: int | None = None,
+    progress: bool = False,
+    engine: str = "pandas",
+) -> pd.DataFrame:
+    """Compare every run with the longest single run of the preceding ``window_days`` days.
+
+    Parameters
+    ----------
+    activities : pandas.DataFrame
+        Runs with ``runner_id, date, distance_km``.
+    window_days : int, default=30
+        Length of the look-back window in days (the run's own day is excluded).
+    block_days : int, optional
+        Grid days per block of runners (memory bound); does not change the result.
+    progress : bool, default=False
+        Show a progress bar over runners (tqdm).
+    engine : {"pandas", "duckdb", "dask"}, default="pandas"
+        Computation engine (see :func:`weekly_load`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The input runs (all columns) sorted by ``runner_id, date`` (ties keep their input
+        order), with a fresh index, plus ``longest_prev_{window_days}d_km`` (NaN when there is
+        no run in the window), ``spike_pct`` and ``is_spike``.
+
+    Raises
+    ------
+    lbprun._checks.ArgumentError
+        When a column is missing or an option is invalid.
+
+    Notes
+    -----
+    ``longest_prev = max(km of runs dated in [date - window_days, date - 1])``;
+    ``spike_pct = 100 * (km / longest_prev - 1)``; ``is_spike = km > longest_prev`` (False
+    when ``longest_prev`` is NaN). Other runs of the same day are not in the window. There is
+    no R equivalent; values are validated against hand-computed logs.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> runs = pd.DataFrame({"runner_id": "a", "date": pd.to_datetime(
+    ...     ["2024-01-01", "2024-01-20", "2024-02-15"]), "distance_km": [10.0, 12.0, 11.0]})
+    >>> single_run_spikes(runs)[["longest_prev_30d_km", "spike_pct", "is_spike"]]
+       longest_prev_30d_km  spike_pct  is_spike
+    0                  NaN        NaN     False
+    1                 10.0  20.000000      True
+    2                 12.0  -8.333333     False
+    """
+    engine = check_engine(engine)
+    window_days = check_positive_int(window_days, "window_days")
+    block_days = check_block_days(block_days)
+    if engine != "pandas":
+        return dispatch("single_run_spikes", engine, activities, {"window_days": window_days})
+    prep = prepare(activities, ["distance_km"])
+    with ProgressBar(progress, prep.n_runners, "single-run spikes") as tick:
+        longest = longest_previous(prep, window_days, block_days=block_days, progress=tick)
+    return runs_frame(prep, longest, window_days)
