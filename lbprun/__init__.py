@@ -24,7 +24,16 @@ from lbprun.exceptions import (
     SeparationWarning,
     SparseDataWarning,
 )
+from lbprun.io.read import (
+    read_activities,
+    read_cohort,
+    read_episodes,
+    read_survey,
+    write_rejected,
+)
 from lbprun.io.schema import SCHEMAS, data_dictionary
+from lbprun.io.validate import ValidationReport, validate
+from lbprun.io.wearables import WatchImportReport, read_watch_export
 from lbprun.measures.incidence import (
     IncidenceRateResult,
     IncidenceResult,
@@ -76,6 +85,8 @@ __all__ = [
     "SparseDataWarning",
     "StandardPopulation",
     "SurveyDesign",
+    "ValidationReport",
+    "WatchImportReport",
     "__version__",
     "acwr",
     "cumulative_incidence",
@@ -93,6 +104,11 @@ __all__ = [
     "prevalence",
     "proportion_ci",
     "rate_ci",
+    "read_activities",
+    "read_cohort",
+    "read_episodes",
+    "read_survey",
+    "read_watch_export",
     "rogan_gladen",
     "shoe_mileage",
     "simulate_cohort",
@@ -101,5 +117,7 @@ __all__ = [
     "surface_share",
     "training_monotony",
     "val_prob",
+    "validate",
     "weekly_load",
+    "write_rejected",
 ]

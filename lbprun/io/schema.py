@@ -36,10 +36,13 @@ __all__ = [
     "COHORT",
     "DTYPES",
     "EPISODES",
+    "LBP_OUTCOMES",
+    "PACE_MIN_PER_KM",
     "SCHEMAS",
     "SURFACES",
     "SURVEY",
     "Column",
+    "UNIT_FACTORS",
     "TableSchema",
     "data_dictionary",
     "data_dictionary_markdown",
@@ -141,9 +144,11 @@ class Column:
             low = "-inf" if self.min is None else f"{self.min:g}"
             high = "inf" if self.max is None else f"{self.max:g}"
             return f"{self.dtype} in [{low}, {high}]"
-        return {"bool": "yes/no, true/false or 1/0", "date": "a date", "datetime": "a date-time"}.get(
-            self.dtype, self.dtype
-        )
+        return {
+            "bool": "yes/no, true/false or 1/0",
+            "date": "a date",
+            "datetime": "a date-time",
+        }.get(self.dtype, self.dtype)
 
 
 @dataclass(frozen=True)
@@ -209,22 +214,39 @@ SURVEY = TableSchema(
     kind="survey",
     description="One row per runner of a cross-sectional survey.",
     columns=(
-        Column("runner_id", "text", "Pseudonymous runner identifier.", required=True,
-               nullable=False),
+        Column(
+            "runner_id", "text", "Pseudonymous runner identifier.", required=True, nullable=False
+        ),
         Column("sex", "category", "Sex (F or M).", allowed=("F", "M"), synonyms=_SEX_SYNONYMS),
         Column("age", "float", "Age at the survey.", unit="years", min=10, max=100),
         Column("bmi", "float", "Body-mass index.", unit="kg/m2", min=12, max=60),
-        Column("years_running", "float", "Years of regular running.", unit="years", min=0,
-               max=80),
-        Column("weekly_km", "float", "Usual weekly running distance.", unit="km/week", min=0,
-               max=400),
-        Column("max_weekly_increase_pct", "float",
-               "Largest week-to-week increase in distance in the recall period.", unit="%",
-               min=-100, max=1000),
-        Column("shoe_km", "float", "Distance run in the current main pair of shoes.", unit="km",
-               min=0, max=10000),
-        Column("surface", "category", "Main running surface.", allowed=SURFACES,
-               synonyms=_SURFACE_SYNONYMS),
+        Column("years_running", "float", "Years of regular running.", unit="years", min=0, max=80),
+        Column(
+            "weekly_km", "float", "Usual weekly running distance.", unit="km/week", min=0, max=400
+        ),
+        Column(
+            "max_weekly_increase_pct",
+            "float",
+            "Largest week-to-week increase in distance in the recall period.",
+            unit="%",
+            min=-100,
+            max=1000,
+        ),
+        Column(
+            "shoe_km",
+            "float",
+            "Distance run in the current main pair of shoes.",
+            unit="km",
+            min=0,
+            max=10000,
+        ),
+        Column(
+            "surface",
+            "category",
+            "Main running surface.",
+            allowed=SURFACES,
+            synonyms=_SURFACE_SYNONYMS,
+        ),
         _bool("strength_training", "Regular strength or core training."),
         _bool("prior_lbp", "LBP before the recall period (previous episodes)."),
         _bool("competitive", "Takes part in competitions."),
@@ -233,8 +255,13 @@ SURVEY = TableSchema(
         _bool("lbp_lifetime", "LBP ever (lifetime prevalence)."),
         Column("stratum", "text", "Survey design: sampling stratum."),
         Column("cluster", "text", "Survey design: primary sampling unit (cluster)."),
-        Column("weight", "float", "Survey design: sampling weight (inverse probability).",
-               min=0, max=1e9),
+        Column(
+            "weight",
+            "float",
+            "Survey design: sampling weight (inverse probability).",
+            min=0,
+            max=1e9,
+        ),
     ),
     unique_key=("runner_id",),
     one_of_required=LBP_OUTCOMES,
@@ -244,22 +271,44 @@ ACTIVITIES = TableSchema(
     kind="activities",
     description="One row per run of a training log.",
     columns=(
-        Column("runner_id", "text", "Pseudonymous runner identifier.", required=True,
-               nullable=False),
+        Column(
+            "runner_id", "text", "Pseudonymous runner identifier.", required=True, nullable=False
+        ),
         Column("date", "date", "Calendar date of the run (local time).", nullable=False),
         Column("start_time", "datetime", "Start of the run, with UTC offset where known."),
-        Column("distance_km", "float", "Distance of the run.", unit="km", required=True,
-               min=0, max=250, nullable=False),
-        Column("duration_min", "float", "Moving or elapsed duration of the run.", unit="min",
-               required=True, min=0, max=48 * 60),
-        Column("surface", "category", "Surface of the run.", allowed=SURFACES,
-               synonyms=_SURFACE_SYNONYMS),
+        Column(
+            "distance_km",
+            "float",
+            "Distance of the run.",
+            unit="km",
+            required=True,
+            min=0,
+            max=250,
+            nullable=False,
+        ),
+        Column(
+            "duration_min",
+            "float",
+            "Moving or elapsed duration of the run.",
+            unit="min",
+            required=True,
+            min=0,
+            max=48 * 60,
+        ),
+        Column(
+            "surface",
+            "category",
+            "Surface of the run.",
+            allowed=SURFACES,
+            synonyms=_SURFACE_SYNONYMS,
+        ),
         Column("shoe_id", "text", "Identifier of the pair of shoes used."),
         Column("activity_type", "text", "Type of activity as recorded (run, trail run, ...)."),
         Column("elevation_gain_m", "float", "Total ascent.", unit="m", min=0, max=10000),
         Column("avg_hr", "float", "Average heart rate.", unit="beats/min", min=30, max=230),
-        Column("rpe", "float", "Rating of perceived exertion (CR-10).", unit="CR-10", min=0,
-               max=10),
+        Column(
+            "rpe", "float", "Rating of perceived exertion (CR-10).", unit="CR-10", min=0, max=10
+        ),
     ),
     unique_key=("runner_id", "date", "start_time", "distance_km", "duration_min"),
 )
@@ -271,18 +320,31 @@ COHORT = TableSchema(
     kind="cohort",
     description="One row per runner followed over time.",
     columns=(
-        Column("runner_id", "text", "Pseudonymous runner identifier.", required=True,
-               nullable=False),
+        Column(
+            "runner_id", "text", "Pseudonymous runner identifier.", required=True, nullable=False
+        ),
         Column("start_date", "date", "Start of follow-up.", required=True, nullable=False),
-        Column("end_date", "date", "End of follow-up (last day observed).", required=True,
-               nullable=False),
-        Column("lbp_onset_date", "date", "Date of first LBP onset; empty when none.",
-               required=True),
+        Column(
+            "end_date",
+            "date",
+            "End of follow-up (last day observed).",
+            required=True,
+            nullable=False,
+        ),
+        Column(
+            "lbp_onset_date", "date", "Date of first LBP onset; empty when none.", required=True
+        ),
         Column("sex", "category", "Sex (F or M).", allowed=("F", "M"), synonyms=_SEX_SYNONYMS),
         Column("age", "float", "Age at the start of follow-up.", unit="years", min=10, max=100),
         Column("bmi", "float", "Body-mass index at baseline.", unit="kg/m2", min=12, max=60),
-        Column("years_running", "float", "Years of regular running at baseline.", unit="years",
-               min=0, max=80),
+        Column(
+            "years_running",
+            "float",
+            "Years of regular running at baseline.",
+            unit="years",
+            min=0,
+            max=80,
+        ),
         _bool("prior_lbp", "LBP before the start of follow-up."),
         _bool("strength_training", "Regular strength or core training at baseline."),
     ),
@@ -295,15 +357,71 @@ EPISODES = TableSchema(
     kind="episodes",
     description="One row per LBP episode of a cohort runner (recurrent LBP).",
     columns=(
-        Column("runner_id", "text", "Pseudonymous runner identifier.", required=True,
-               nullable=False),
-        Column("onset_date", "date", "First day of the episode.", required=True,
-               nullable=False),
-        Column("recovery_date", "date", "First day free of pain; empty when unresolved.",
-               required=True),
+        Column(
+            "runner_id", "text", "Pseudonymous runner identifier.", required=True, nullable=False
+        ),
+        Column("onset_date", "date", "First day of the episode.", required=True, nullable=False),
+        Column(
+            "recovery_date",
+            "date",
+            "First day free of pain; empty when unresolved.",
+            required=True,
+        ),
     ),
     unique_key=("runner_id", "onset_date"),
     date_order=(("onset_date", "recovery_date"),),
+)
+
+_KM = {
+    "km": 1.0,
+    "kilometre": 1.0,
+    "kilometres": 1.0,
+    "kilometer": 1.0,
+    "kilometers": 1.0,
+    "m": 0.001,
+    "metres": 0.001,
+    "meters": 0.001,
+    "mi": 1.609344,
+    "mile": 1.609344,
+    "miles": 1.609344,
+}
+_MIN = {
+    "min": 1.0,
+    "mins": 1.0,
+    "minute": 1.0,
+    "minutes": 1.0,
+    "h": 60.0,
+    "hr": 60.0,
+    "hrs": 60.0,
+    "hour": 60.0,
+    "hours": 60.0,
+    "s": 1 / 60,
+    "sec": 1 / 60,
+    "secs": 1 / 60,
+    "second": 1 / 60,
+    "seconds": 1 / 60,
+}
+_M = {
+    "m": 1.0,
+    "metre": 1.0,
+    "metres": 1.0,
+    "meter": 1.0,
+    "meters": 1.0,
+    "ft": 0.3048,
+    "feet": 0.3048,
+    "foot": 0.3048,
+}
+
+#: Units a column's values may be given in, with the factor converting them to the column's own
+#: unit (``units={"distance_km": "mi"}`` multiplies by 1.609344).
+UNIT_FACTORS: Mapping[str, Mapping[str, float]] = MappingProxyType(
+    {
+        "distance_km": MappingProxyType(_KM),
+        "weekly_km": MappingProxyType(_KM),
+        "shoe_km": MappingProxyType(_KM),
+        "duration_min": MappingProxyType(_MIN),
+        "elevation_gain_m": MappingProxyType(_M),
+    }
 )
 
 #: Every table kind by name.
@@ -372,11 +490,33 @@ def data_dictionary_markdown() -> str:
         if schema.kind == "activities":
             low, high = PACE_MIN_PER_KM
             parts.append(f"Pace (duration_min / distance_km) lies in [{low:g}, {high:g}] min/km.")
-        parts += ["", "| column | type | unit | required | rule | description |",
-                  "|---|---|---|---|---|---|"]
+            parts.append("Either `date` or `start_time` is required (`date` is then derived).")
+            parts.append(
+                "A run recorded twice (same runner, date, start time, distance and "
+                "duration) is an error."
+            )
+        if schema.kind == "episodes":
+            parts.append("Episodes of one runner must not overlap.")
+        parts += [
+            "",
+            "| column | type | unit | required | rule | description |",
+            "|---|---|---|---|---|---|",
+        ]
         for row in table.itertuples(index=False):
             parts.append(
                 f"| `{row.column}` | {row.dtype} | {row.unit} | "
                 f"{'yes' if row.required else 'no'} | {row.rule} | {row.description} |"
             )
+    parts += [
+        "",
+        "## Units",
+        "",
+        "`units={column: unit}` (CLI `--units column=unit`) converts these columns:",
+        "",
+        "| column | accepted units (factor to the column's unit) |",
+        "|---|---|",
+    ]
+    for name, factors in UNIT_FACTORS.items():
+        accepted = ", ".join(f"{unit} ({factor:.6g})" for unit, factor in factors.items())
+        parts.append(f"| `{name}` | {accepted} |")
     return "\n".join(parts) + "\n"

@@ -1,0 +1,324 @@
+"""Read and validate runner tables: surveys, training logs, cohorts and LBP episodes.
+
+Each reader takes a path (CSV/TSV/TXT, .xlsx, .parquet, .dta, .sav) or a DataFrame, maps column
+names and units onto the column dictionary (:mod:`lbprun.io.schema`), converts every column to
+its type, checks every rule lazily, and returns the typed DataFrame with its provenance in
+``data.attrs["lbprun"]``. Problems raise one :class:`~lbprun.exceptions.DataValidationError`
+listing them all, or, with ``on_error="drop"``, come back as rejected rows with their reasons.
+
+Text files: the delimiter (``,`` ``;`` tab ``|``), a decimal comma and the encoding (UTF-8, UTF-8
+or UTF-16 with a BOM, else cp1252/latin-1 with a note) are detected. Nothing is ever evaluated:
+an Excel formula is read as its text, and :func:`write_rejected` escapes cells starting with
+``= + - @`` so that no formula is written back.
+
+Examples
+--------
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"Runner ID": ["r1", "r2"], "LBP 12m": ["yes", "no"],
+...                       "weekly_km": [20, 25]})
+>>> survey = read_survey(frame, units={"weekly_km": "mi"})
+>>> survey.attrs["lbprun"]["renamed"]
+{'Runner ID': 'runner_id', 'LBP 12m': 'lbp_12m'}
+>>> survey["weekly_km"].round(2).tolist(), survey["lbp_12m"].tolist()
+([32.19, 40.23], [True, False])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lbprun._checks import check_choice
+from lbprun.exceptions import DataReadError
+from lbprun.io._parse import is_formula
+from lbprun.io.validate import ValidationReport, run_validation
+
+__all__ = [
+    "escape_formula",
+    "read_activities",
+    "read_cohort",
+    "read_episodes",
+    "read_survey",
+    "write_rejected",
+]
+
+_WATCH_SUFFIXES = (".zip", ".gpx", ".fit", ".gpx.gz", ".fit.gz")
+
+_DOC_PARAMETERS = """
+    Parameters
+    ----------
+    source : str, pathlib.Path or pandas.DataFrame
+        A file (CSV/TSV/TXT, .xlsx, .parquet, .dta, .sav) or a DataFrame.
+    columns : dict or None, default=None
+        Renaming ``{{name in source: lbprun name}}``. Headers equal to an lbprun name once
+        lower-cased with spaces and punctuation as ``_`` (``"Runner ID"``) need no entry; what
+        was renamed is in ``attrs["lbprun"]["renamed"]``.
+    units : dict or None, default=None
+        Units of the source ``{{lbprun column: unit}}``, converted to lbprun's units, e.g.
+        ``{{"distance_km": "mi", "duration_min": "h"}}`` (see ``schema.UNIT_FACTORS``).
+    on_error : {{"raise", "drop"}}, default="raise"
+        ``"raise"``: any failure raises one DataValidationError. ``"drop"``: return a
+        :class:`~lbprun.io.validate.ValidationReport` that unpacks as ``data, rejected``.
+    sheet : str, int or None, default=None
+        Excel sheet (name or 0-based index); the first by default.
+
+    Returns
+    -------
+    pandas.DataFrame or ValidationReport
+        The typed table (string ids, float, nullable boolean, categories with the allowed
+        labels, datetime64 dates; other columns untouched) with ``attrs["lbprun"]`` (source,
+        kind, format, renamed, units, notes, rows_in). With ``on_error="drop"`` the report,
+        whose ``data`` holds the valid rows and ``rejected`` every other row with its reasons
+        (``rows_in == rows_kept + rows_rejected``).
+
+    Raises
+    ------
+    lbprun.exceptions.DataValidationError
+        Any failure (``on_error="raise"``), or a missing column (either mode). Its
+        ``failure_cases`` has ``source, row, runner_id, column, check, value, message``; ``row``
+        is the file line (header = line 1), the Excel row, the 1-based record of Parquet,
+        Stata and SPSS files, or the 0-based position in a DataFrame.
+    lbprun.exceptions.DataReadError
+        A file that cannot be read (empty, header only, corrupt, truncated).
+"""
+
+
+def _read(
+    source: Any,
+    kind: str,
+    *,
+    columns: Mapping[str, str] | None,
+    units: Mapping[str, str] | None,
+    on_error: str,
+    sheet: str | int | None,
+    name: str | None = None,
+    fmt: str | None = None,
+) -> pd.DataFrame | ValidationReport:
+    check_choice("on_error", on_error, ("raise", "drop"))
+    report = run_validation(
+        source,
+        kind,
+        name=name,
+        columns=columns,
+        units=units,
+        sheet=sheet,
+        keep_data=True,
+        fmt=fmt,
+    )
+    table_level = report.failure_cases["check"].isin(
+        ("required_column", "one_of_required", "duplicate_column")
+    )
+    if on_error == "raise" and not report.ok or table_level.any():
+        raise report.to_error()
+    if on_error == "drop":
+        return report
+    return report.data
+
+
+def read_survey(
+    source: Any,
+    *,
+    columns: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    on_error: str = "raise",
+    sheet: str | int | None = None,
+) -> pd.DataFrame | ValidationReport:
+    """Read and validate a cross-sectional runner survey (one row per runner).
+    {parameters}
+    Notes
+    -----
+    At least one LBP outcome (``lbp_point``, ``lbp_12m``, ``lbp_lifetime``) is required and
+    ``runner_id`` must be unique.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> read_survey(pd.DataFrame({"runner_id": ["a"], "lbp_12m": ["si"]}))["lbp_12m"].tolist()
+    [True]
+    """
+    return _read(source, "survey", columns=columns, units=units, on_error=on_error, sheet=sheet)
+
+
+def read_cohort(
+    source: Any,
+    *,
+    columns: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    on_error: str = "raise",
+    sheet: str | int | None = None,
+) -> pd.DataFrame | ValidationReport:
+    """Read and validate a cohort (one row per runner followed over time).
+    {parameters}
+    Notes
+    -----
+    ``start_date <= end_date`` and a first LBP onset inside ``[start_date, end_date]``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cohort = read_cohort(pd.DataFrame({"runner_id": ["a"], "start_date": ["06/01/2025"],
+    ...                                    "end_date": ["31/12/2025"], "lbp_onset_date": [""]}))
+    >>> cohort["end_date"].dt.strftime("%Y-%m-%d").tolist()
+    ['2025-12-31']
+    """
+    return _read(source, "cohort", columns=columns, units=units, on_error=on_error, sheet=sheet)
+
+
+def read_episodes(
+    source: Any,
+    *,
+    columns: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    on_error: str = "raise",
+    sheet: str | int | None = None,
+) -> pd.DataFrame | ValidationReport:
+    """Read and validate LBP episodes (one row per episode of a runner).
+    {parameters}
+    Notes
+    -----
+    ``onset_date <= recovery_date`` and a runner's episodes do not overlap: an episode starts
+    on or after the recovery date of the one before, and an unresolved episode is the last.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> episodes = pd.DataFrame({"runner_id": ["a", "a"], "onset_date": ["2025-02-01",
+    ...                          "2025-03-01"], "recovery_date": ["2025-02-10", ""]})
+    >>> read_episodes(episodes)["recovery_date"].isna().tolist()
+    [False, True]
+    """
+    return _read(source, "episodes", columns=columns, units=units, on_error=on_error, sheet=sheet)
+
+
+def read_activities(
+    source: Any,
+    *,
+    columns: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    on_error: str = "raise",
+    sheet: str | int | None = None,
+) -> pd.DataFrame | ValidationReport:
+    """Read and validate a training log (one row per run).
+    {parameters}
+    Notes
+    -----
+    A ``date`` or a ``start_time`` column is required (``date`` is then the local date of
+    ``start_time``). The pace ``duration_min / distance_km`` must lie in
+    ``schema.PACE_MIN_PER_KM``; the same run twice (runner, date, start time, distance and
+    duration) is an error; distances that look like miles give a DataQualityWarning.
+    A folder, a .zip, a .gpx or a .fit file is read by
+    ``lbprun.io.wearables.read_watch_export`` (the ``[watch]`` extra) and then validated.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> runs = pd.DataFrame({"runner_id": ["a"], "start_time": ["2025-03-01T07:30:00+01:00"],
+    ...                      "distance_km": [10.0], "duration_min": [0.9]})
+    >>> out = read_activities(runs, units={"duration_min": "h"})
+    >>> out["date"].dt.strftime("%Y-%m-%d").tolist(), out["duration_min"].tolist()
+    (['2025-03-01'], [54.0])
+    """
+    name = fmt = None
+    if isinstance(source, str | Path) and _is_watch(Path(source)):
+        source, name, fmt = _read_watch(Path(source)), str(source), "watch"
+    return _read(
+        source,
+        "activities",
+        columns=columns,
+        units=units,
+        on_error=on_error,
+        sheet=sheet,
+        name=name,
+        fmt=fmt,
+    )
+
+
+for _reader in (read_survey, read_cohort, read_episodes, read_activities):
+    _reader.__doc__ = (_reader.__doc__ or "").replace(
+        "{parameters}", _DOC_PARAMETERS.format().rstrip()
+    )
+
+
+def _is_watch(path: Path) -> bool:
+    name = path.name.lower()
+    return path.is_dir() or name.endswith(_WATCH_SUFFIXES)
+
+
+def _read_watch(path: Path) -> pd.DataFrame:
+    try:
+        from lbprun.io import wearables
+    except ImportError as error:
+        raise DataReadError(
+            f"{path}: watch formats (Strava export folders and zips, .gpx, .fit) need "
+            f"lbprun.io.wearables and the [watch] extra (pip install 'lbprun[watch]'); "
+            f"{error}."
+        ) from None
+    return wearables.read_watch_export(path)
+
+
+def escape_formula(value: Any) -> Any:
+    """Prefix ``'`` to text a spreadsheet would run as a formula (``= + - @``).
+
+    Parameters
+    ----------
+    value : object
+        A cell value; only strings are changed.
+
+    Returns
+    -------
+    object
+        The value, escaped when it is a string a spreadsheet would run as a formula.
+
+    Examples
+    --------
+    >>> escape_formula("=HYPERLINK(\\"http://x\\")"), escape_formula("-2+3"), escape_formula("-5")
+    ('\\'=HYPERLINK("http://x")', "'-2+3", '-5')
+    """
+    if isinstance(value, str) and (value[:1] in ("\t", "\r") or is_formula(value)):
+        return "'" + value
+    return value
+
+
+def write_rejected(report: ValidationReport, path: str | Path, *, what: str = "rejected") -> Path:
+    """Write the rejected rows (or the failure cases) of a report to CSV, formulas escaped.
+
+    Parameters
+    ----------
+    report : ValidationReport
+        A report from :func:`~lbprun.io.validate.validate` or a reader with ``on_error="drop"``.
+    path : str or pathlib.Path
+        The CSV file to write (UTF-8).
+    what : {"rejected", "failure_cases"}, default="rejected"
+        The rejected rows with their reasons, or one line per failure.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Notes
+    -----
+    Every text cell starting with ``= + - @`` that is not a plain number (and every cell
+    starting with a tab or carriage return) is prefixed with ``'`` (OWASP's CSV-injection
+    advice) so that opening the file never runs a formula.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> from lbprun.io.validate import validate
+    >>> report = validate(pd.DataFrame({"runner_id": ["=1+1"], "lbp_12m": ["maybe"]}), "survey")
+    >>> out = write_rejected(report, pathlib.Path(tempfile.mkdtemp()) / "rejected.csv")
+    >>> "'=1+1" in out.read_text()
+    True
+    """
+    check_choice("what", what, ("rejected", "failure_cases"))
+    table = report.rejected if what == "rejected" else report.failure_cases
+    table = pd.DataFrame(columns=["row"]) if table is None else table
+    safe = table.astype(object).map(escape_formula)
+    safe.columns = [escape_formula(str(c)) for c in safe.columns]
+    path = Path(path)
+    safe.to_csv(path, index=False, encoding="utf-8")
+    return path
