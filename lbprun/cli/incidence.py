@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -67,18 +66,10 @@ def register(subparsers: Any) -> None:
 
 
 def _read(path: str, kind: str) -> pd.DataFrame:
-    """Read a table with lbprun's reader of that kind, or with pandas when it is absent."""
-    try:
-        from lbprun.io import read as readers
-    except ImportError:  # pragma: no cover - the readers ship with lbprun
-        readers = None
-    reader = getattr(readers, f"read_{kind}", None)
-    if reader is not None:
-        return reader(path)
-    source = Path(path)  # pragma: no cover - fallback without lbprun.io.read
-    if not source.exists():  # pragma: no cover
-        raise FileNotFoundError(f"no such file: {path}")
-    return pd.read_parquet(source) if source.suffix == ".parquet" else pd.read_csv(source)
+    """Read and validate a table with lbprun's reader of that kind."""
+    from lbprun.io import read as readers
+
+    return getattr(readers, f"read_{kind}")(path)
 
 
 def tidy_table(risk: Any, rates: Any) -> pd.DataFrame:

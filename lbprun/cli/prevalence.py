@@ -57,12 +57,8 @@ def register(subparsers: Any) -> None:
 
 
 def _read(path: str):
-    try:
-        from lbprun.io.read import read_survey
-    except ImportError:  # pragma: no cover - the reader ships with lbprun
-        import pandas as pd
+    from lbprun.io.read import read_survey
 
-        return pd.read_csv(path)
     return read_survey(path)
 
 

@@ -62,23 +62,10 @@ def register(subparsers: Any) -> None:
 
 
 def read_log(path: str) -> pd.DataFrame:
-    """Read a training log with :func:`lbprun.io.read.read_activities` when available."""
-    try:
-        from lbprun.io.read import read_activities
-    except ImportError:
-        read_activities = None
-    if read_activities is not None:
-        return read_activities(path)
-    source = Path(path)
-    if not source.exists():
-        raise FileNotFoundError(f"no such file: {path}")
-    if source.suffix.lower() == ".parquet":
-        return pd.read_parquet(source)
-    frame = pd.read_csv(source)
-    for column in ("date",):
-        if column in frame.columns:
-            frame[column] = pd.to_datetime(frame[column])
-    return frame
+    """Read and validate a training log with :func:`lbprun.io.read.read_activities`."""
+    from lbprun.io.read import read_activities
+
+    return read_activities(path)
 
 
 def run(args: argparse.Namespace) -> int:

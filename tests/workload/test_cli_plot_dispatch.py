@@ -107,14 +107,17 @@ def test_engine_dispatch_reaches_the_engines_module(monkeypatch):
         training_monotony(runs, engine="duckdb")
 
 
-def test_read_log_falls_back_to_pandas(log_file, tmp_path, monkeypatch):
+def test_read_log_validates_csv_and_parquet(log_file, tmp_path):
     from lbprun.cli.workload import read_log
+    from lbprun.exceptions import DataReadError
 
-    monkeypatch.setitem(sys.modules, "lbprun.io.read", None)
     from_csv = read_log(str(log_file))
     assert pd.api.types.is_datetime64_any_dtype(from_csv["date"])
     parquet = tmp_path / "log.parquet"
     from_csv.to_parquet(parquet)
-    pd.testing.assert_frame_equal(read_log(str(parquet)), from_csv)
-    with pytest.raises(FileNotFoundError):
+    from_parquet = read_log(str(parquet))
+    pd.testing.assert_frame_equal(
+        from_parquet.reset_index(drop=True), from_csv.reset_index(drop=True), check_dtype=False
+    )
+    with pytest.raises((FileNotFoundError, DataReadError)):
         read_log(str(tmp_path / "absent.csv"))
