@@ -1,24 +1,22 @@
-"""Multiple imputation by chained equations with Rubin's rules.
+"""Multiple imputation by chained equations with Rubin's rules, the complete-case fit beside.
 
 :func:`fit_with_imputation` imputes missing predictor values ``m`` times by chained equations
-(statsmodels :class:`~statsmodels.imputation.mice.MICEData`: a linear model per incomplete
-column with predictive mean matching), fits the analysis model to each completed data set,
-pools the fits by Rubin's rules (:func:`pool_rubin`) and reports the complete-case fit beside
-the pooled one. :func:`impute_chained`, :func:`rubin_pool` and :func:`fit_imputed` serve
-``fit_risk_factors(missing="impute")``.
+(:func:`lbprun.models.chained.impute_chained`: predictive mean matching), fits the analysis
+model to each completed data set, pools the fits by Rubin's rules
+(:func:`lbprun.models.rubin.pool_rubin`) and reports the complete-case fit beside the pooled
+one. :func:`fit_imputed` does the same for ``fit_risk_factors(missing="impute")``, with the same
+engine and the same pooling.
 
 Examples
 --------
 >>> import numpy as np, pandas as pd
->>> rng = np.random.default_rng(0)
->>> data = pd.DataFrame({"a": rng.normal(size=50), "b": rng.normal(size=50)})
->>> data.loc[:9, "b"] = np.nan
->>> completed = impute_chained(data, ["a", "b"], m=2, seed=1)
->>> len(completed), int(completed[0]["b"].isna().sum())
-(2, 0)
->>> pooled = rubin_pool(np.array([[1.0], [1.2]]), np.array([[[0.04]], [[0.05]]]), df_complete=48)
->>> round(float(pooled["estimate"][0]), 2), round(float(pooled["std_error"][0]), 4)
-(1.1, 0.2739)
+>>> rng = np.random.default_rng(3)
+>>> x = rng.normal(size=300)
+>>> data = pd.DataFrame({"x": np.where(rng.random(300) < 0.2, np.nan, x),
+...                      "lbp": (rng.random(300) < 1 / (1 + np.exp(-x))).astype(int)})
+>>> res = fit_with_imputation(data, "lbp", "x", m=3, seed=2)
+>>> res.to_frame()["analysis"].tolist()
+['complete_case', 'complete_case', 'imputed', 'imputed']
 """
 
 from __future__ import annotations
@@ -35,181 +33,17 @@ from lbprun._checks import ArgumentError, check_choice, check_columns, check_lev
 from lbprun._result import Result
 from lbprun.exceptions import LbprunWarning
 from lbprun.models import _design_matrix as dm
-from lbprun.models.repeated import as_list, coefficient_table, exponentiate, prepare_design
+from lbprun.models._tables import as_list, coefficient_table, exponentiate, prepare_design
+from lbprun.models.chained import decode_columns, encode_columns, impute_chained
+from lbprun.models.rubin import pool_rubin, pool_rubin_cov
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = [
-    "ImputationResult",
-    "fit_imputed",
-    "fit_with_imputation",
-    "impute_chained",
-    "pool_rubin",
-    "rubin_pool",
-]
+__all__ = ["ImputationResult", "fit_imputed", "fit_with_imputation"]
 
-
-def _design(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    parts = [np.ones((len(frame), 1))]
-    for col in columns:
-        series = frame[col]
-        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-            parts.append(series.to_numpy(dtype=float)[:, None])
-        else:
-            dummies = pd.get_dummies(series, drop_first=True, dtype=float)
-            parts.append(dummies.to_numpy())
-    return np.hstack(parts)
-
-
-def _pmm_draw(
-    x: np.ndarray, y: np.ndarray, observed: np.ndarray, rng: np.random.Generator, donors: int
-) -> np.ndarray:
-    xo, yo = x[observed], y[observed]
-    xtx_inv = np.linalg.pinv(xo.T @ xo)
-    beta_hat = xtx_inv @ xo.T @ yo
-    resid = yo - xo @ beta_hat
-    dof = max(len(yo) - x.shape[1], 1)
-    sigma2 = float(resid @ resid) / rng.chisquare(dof)
-    beta_star = rng.multivariate_normal(beta_hat, sigma2 * xtx_inv, method="eigh")
-    pred_obs = xo @ beta_hat
-    pred_mis = x[~observed] @ beta_star
-    order = np.argsort(pred_obs)
-    sorted_pred = pred_obs[order]
-    out = np.empty(pred_mis.size)
-    k = min(donors, len(yo))
-    for i, target in enumerate(pred_mis):
-        pos = np.searchsorted(sorted_pred, target)
-        lo, hi = max(pos - k, 0), min(pos + k, len(yo))
-        window = order[lo:hi]
-        nearest = window[np.argsort(np.abs(pred_obs[window] - target))[:k]]
-        out[i] = yo[rng.choice(nearest)]
-    return out
-
-
-def impute_chained(
-    data: pd.DataFrame,
-    columns: Sequence[str],
-    *,
-    m: int = 20,
-    iterations: int = 10,
-    donors: int = 5,
-    seed: int | None = 0,
-) -> list[pd.DataFrame]:
-    """Return ``m`` completed copies of ``data[columns]`` by chained equations.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        The data.
-    columns : sequence of str
-        Columns of the analysis model (outcome and predictors); every one is used to impute
-        the others.
-    m : int, default=20
-        Number of imputations.
-    iterations : int, default=10
-        Cycles through the incomplete columns.
-    donors : int, default=5
-        Donors of predictive mean matching.
-    seed : int, optional
-        Seed of the random generator.
-
-    Returns
-    -------
-    list of pandas.DataFrame
-        The completed data sets (all columns of ``data``, imputed ``columns``).
-
-    Raises
-    ------
-    lbprun._checks.ArgumentError
-        A text/categorical column with missing values (only numeric and binary columns are
-        imputed), or a column with no observed value.
-
-    Notes
-    -----
-    Predictive mean matching as R ``mice(method = "pmm")`` (type-1 matching): for each
-    incomplete column, a linear model on the other columns is fitted to the observed rows,
-    its parameters are drawn from their posterior, and each missing value is taken from one of
-    the ``donors`` observed rows whose predicted values are closest.
-    """
-    rng = np.random.default_rng(seed)
-    columns = list(columns)
-    missing = {c: data[c].isna().to_numpy() for c in columns}
-    incomplete = [c for c in columns if missing[c].any()]
-    for col in incomplete:
-        series = data[col]
-        if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
-            raise ArgumentError(
-                f"missing='impute' needs numeric or 0/1 columns to impute; got missing values "
-                f"in text column {col!r}."
-            )
-        if missing[col].all():
-            raise ArgumentError(f"column {col!r} must have observed values to impute; got none.")
-    out = []
-    for _ in range(m):
-        work = data.copy()
-        for col in incomplete:
-            work[col] = work[col].astype(float)
-            observed = work.loc[~missing[col], col].to_numpy()
-            work.loc[missing[col], col] = rng.choice(observed, missing[col].sum())
-        for _ in range(iterations):
-            for col in incomplete:
-                others = [c for c in columns if c != col]
-                x = _design(work, others)
-                y = work[col].to_numpy(dtype=float)
-                work.loc[missing[col], col] = _pmm_draw(x, y, ~missing[col], rng, donors)
-        out.append(work)
-    return out
-
-
-def rubin_pool(
-    estimates: np.ndarray, covariances: np.ndarray, *, df_complete: float
-) -> dict[str, np.ndarray]:
-    """Pool ``m`` sets of estimates by Rubin's rules.
-
-    Parameters
-    ----------
-    estimates : numpy.ndarray of shape (m, p)
-        Estimates of each completed data set.
-    covariances : numpy.ndarray of shape (m, p, p)
-        Their covariance matrices.
-    df_complete : float
-        Residual df of the complete-data analysis (Barnard–Rubin correction).
-
-    Returns
-    -------
-    dict
-        ``estimate, std_error, df, fmi`` (fraction of missing information, per term) and the
-        pooled covariance ``cov``.
-
-    Notes
-    -----
-    :math:`\\bar Q = \\frac1m\\sum Q_l`, :math:`\\bar U = \\frac1m\\sum U_l`,
-    :math:`B = \\frac1{m-1}\\sum (Q_l - \\bar Q)^2`, :math:`T = \\bar U + (1 + 1/m)B`;
-    df by Barnard & Rubin (1999), as R ``mice::pool``.
-    """
-    q = np.asarray(estimates, dtype=float)
-    u = np.asarray(covariances, dtype=float)
-    m = q.shape[0]
-    qbar = q.mean(axis=0)
-    ubar = u.mean(axis=0)
-    between = np.cov(q, rowvar=False, ddof=1).reshape(q.shape[1], q.shape[1])
-    total = ubar + (1 + 1 / m) * between
-    b, ub = np.diag(between), np.diag(ubar)
-    lam = np.where(np.diag(total) > 0, (1 + 1 / m) * b / np.diag(total), 0.0)
-    lam = np.clip(lam, 1e-12, 1.0)
-    df_old = (m - 1) / lam**2
-    df_obs = (df_complete + 1) / (df_complete + 3) * df_complete * (1 - lam)
-    df = df_old * df_obs / (df_old + df_obs)
-    riv = (1 + 1 / m) * b / np.where(ub > 0, ub, np.inf)
-    fmi = (riv + 2 / (df + 3)) / (1 + riv)
-    return {
-        "estimate": qbar,
-        "std_error": np.sqrt(np.diag(total)),
-        "df": df,
-        "fmi": np.clip(fmi, 0, 1),
-        "cov": total,
-    }
+_LOGISTIC_SCALES = ("odds_ratio", "log_odds")
+_OTHER_SCALES = ("exponentiated", "coefficient")
 
 
 def fit_imputed(
@@ -224,10 +58,13 @@ def fit_imputed(
     **options: Any,
 ) -> Any:
     """Fit ``fit_function`` on the complete cases and on ``imputations`` imputed data sets;
-    return the pooled result with the complete-case result attached (``complete_case``)."""
-    import dataclasses
+    return the pooled result with the complete-case result attached (``complete_case``).
 
-    from scipy import stats
+    The engine of ``fit_risk_factors(missing="impute")``: :func:`impute_chained` on the outcome
+    and predictor columns, :func:`lbprun.models.rubin.pool_rubin` with
+    :math:`\\nu_{com} = n - p` on the full covariance matrices.
+    """
+    import dataclasses
 
     m = imputations
     if isinstance(m, bool) or not isinstance(m, int) or m < 2:
@@ -261,19 +98,14 @@ def fit_imputed(
     estimates = np.array([f.table["estimate"].to_numpy() for f in fits])
     covs = np.array([f.cov for f in fits])
     n_rows = len(data)
-    pooled = rubin_pool(estimates, covs, df_complete=n_rows - estimates.shape[1])
-    q = stats.t.ppf(0.5 + level / 2, pooled["df"])
-    beta, se = pooled["estimate"], pooled["std_error"]
-    statistic = beta / se
+    pooled, pooled_cov = pool_rubin_cov(
+        estimates, covs, df_complete=n_rows - estimates.shape[1], level=level
+    )
     table = fits[0].table.copy()
-    table["estimate"] = beta
-    table["std_error"] = se
-    table["ci_low"] = beta - q * se
-    table["ci_high"] = beta + q * se
-    table["statistic"] = statistic
-    table["p_value"] = 2 * stats.t.sf(np.abs(statistic), pooled["df"])
-    table["df"] = pooled["df"]
-    table["fmi"] = pooled["fmi"]
+    for column in ("estimate", "std_error", "ci_low", "ci_high", "statistic", "p_value"):
+        table[column] = pooled[column].to_numpy()
+    table["df"] = pooled["df"].to_numpy()
+    table["fmi"] = pooled["fmi"].to_numpy()
     n_incomplete = int(data[[outcome, *columns]].isna().any(axis=1).sum())
     fit_stats = dict(complete.stats)
     fit_stats.update(
@@ -297,109 +129,10 @@ def fit_imputed(
         table=table,
         notes=(note,),
         stats=fit_stats,
-        cov=pooled["cov"],
+        cov=pooled_cov,
         model=[f.model for f in fits],
         complete_case=complete,
     )
-
-
-# fit_with_imputation: statsmodels MICEData, Rubin's rules, complete cases beside
-
-_BURN_IN = 10
-_SKIP = 3
-_LOGISTIC_SCALES = ("odds_ratio", "log_odds")
-_OTHER_SCALES = ("exponentiated", "coefficient")
-
-
-def pool_rubin(
-    estimates: Any,
-    variances: Any,
-    *,
-    df_complete: float = np.inf,
-    level: float = 0.95,
-    terms: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """Pool ``m`` sets of estimates and variances by Rubin's rules (Barnard-Rubin df).
-
-    Parameters
-    ----------
-    estimates, variances : array-like of shape (m, p)
-        Per-imputation estimates and their squared standard errors (one row per imputation).
-    df_complete : float, default=inf
-        Degrees of freedom of the complete-data analysis (``n - p`` as ``mice::pool``; inf for
-        a large-sample Wald analysis).
-    level : float, default=0.95
-        Confidence level.
-    terms : sequence of str or None, default=None
-        Term names (``"x0", "x1", ...`` when None).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``term, estimate, ci_low, ci_high, std_error, statistic, p_value, level, df,
-        within_variance, between_variance, total_variance, riv, lambda_, fmi, m``.
-
-    Raises
-    ------
-    lbprun._checks.ArgumentError
-        Fewer than two imputations, shapes that differ, negative or non-finite values.
-
-    Notes
-    -----
-    With :math:`\\bar Q = \\frac1m\\sum q_i`, :math:`\\bar U = \\frac1m\\sum u_i`,
-    :math:`B = \\frac1{m-1}\\sum (q_i - \\bar Q)^2` and :math:`T = \\bar U + (1 + 1/m) B`:
-    relative increase in variance :math:`r = (1 + 1/m)B/\\bar U`, proportion of variance due
-    to missingness :math:`\\lambda = (1 + 1/m)B/T`, :math:`\\nu_{old} = (m-1)/\\lambda^2`,
-    :math:`\\nu_{obs} = \\frac{\\nu_{com}+1}{\\nu_{com}+3}\\nu_{com}(1-\\lambda)` and
-    Barnard & Rubin's (1999) :math:`\\nu = \\nu_{old}\\nu_{obs}/(\\nu_{old}+\\nu_{obs})`
-    (:math:`\\nu_{old}` when :math:`\\nu_{com}` is infinite); the fraction of missing
-    information is :math:`\\gamma = (r + 2/(\\nu + 3))/(r + 1)`. Intervals and p-values use
-    Student's t with :math:`\\nu` df. These are the definitions of R ``mice::pool``
-    (``riv``, ``lambda``, ``fmi``, ``df``); the tests check them against hand computation.
-
-    Examples
-    --------
-    >>> pooled = pool_rubin([[1.0], [2.0], [3.0]], [[0.5], [0.5], [0.5]])
-    >>> pooled[["estimate", "within_variance", "between_variance", "total_variance"]]
-       estimate  within_variance  between_variance  total_variance
-    0       2.0              0.5               1.0        1.833333
-    """
-    level = check_level(level)
-    q = np.atleast_2d(np.asarray(estimates, dtype=float))
-    u = np.atleast_2d(np.asarray(variances, dtype=float))
-    if q.shape != u.shape:
-        raise ArgumentError(
-            f"estimates and variances must have the same shape; got {q.shape} and {u.shape}."
-        )
-    m = q.shape[0]
-    if m < 2:
-        raise ArgumentError(f"estimates must come from at least 2 imputations; got {m}.")
-    if (u < 0).any() or not np.isfinite(u).all() or not np.isfinite(q).all():
-        raise ArgumentError("variances must be finite and non-negative, estimates finite.")
-    qbar, ubar = q.mean(axis=0), u.mean(axis=0)
-    b = q.var(axis=0, ddof=1)
-    t = ubar + (1.0 + 1.0 / m) * b
-    with np.errstate(divide="ignore", invalid="ignore"):
-        riv = (1.0 + 1.0 / m) * b / ubar
-        lam = (1.0 + 1.0 / m) * b / t
-        df_old = np.where(lam > 0, (m - 1) / lam**2, np.inf)
-        if np.isinf(df_complete):
-            df = df_old
-        else:
-            df_obs = (df_complete + 1.0) / (df_complete + 3.0) * df_complete * (1.0 - lam)
-            df = np.where(np.isinf(df_old), df_obs, df_old * df_obs / (df_old + df_obs))
-        fmi = (riv + 2.0 / (df + 3.0)) / (riv + 1.0)
-    names = list(terms) if terms is not None else [f"x{j}" for j in range(q.shape[1])]
-    table = coefficient_table(names, qbar, np.sqrt(t), level, df=df)
-    table["df"] = df
-    table["within_variance"] = ubar
-    table["between_variance"] = b
-    table["total_variance"] = t
-    table["riv"] = riv
-    table["lambda_"] = lam
-    table["fmi"] = fmi
-    table["m"] = m
-    return table
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -506,10 +239,10 @@ def _logistic(predictors: Sequence[str], outcome: str) -> Callable[[pd.DataFrame
     import statsmodels.api as sm
 
     def fit(frame: pd.DataFrame) -> _Fit:
-        rows, x, names, _ = prepare_design(frame, [outcome, *predictors], predictors)
+        rows, x, spec, _ = prepare_design(frame, [outcome, *predictors], predictors)
         y = dm.binary_outcome(rows[outcome], outcome)
         res = sm.GLM(y, x, family=sm.families.Binomial()).fit()
-        index = list(names)
+        index = list(spec.names)
         return _Fit(
             pd.Series(res.params, index=index),
             pd.Series(res.bse, index=index),
@@ -543,55 +276,6 @@ def _extract(results: Any) -> tuple[pd.Series, pd.Series, float]:
         index = [f"x{j}" for j in range(len(params))]
     params.index = bse.index = index
     return params, bse, np.inf if df is None else float(df)
-
-
-def _encode(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Numeric copy for MICEData (columns v0, v1, ...) and how to decode each column."""
-    coded, decoders = {}, {}
-    for j, column in enumerate(frame.columns):
-        series = frame[column]
-        key = f"v{j}"
-        if pd.api.types.is_bool_dtype(series) or (
-            series.dtype == object and set(series.dropna().unique()) <= {True, False}
-        ):
-            coded[key] = pd.to_numeric(series.astype("boolean").astype("Float64")).astype(float)
-            decoders[column] = ("bool", key, None)
-        elif pd.api.types.is_numeric_dtype(series):
-            coded[key] = pd.to_numeric(series).astype(float)
-            decoders[column] = ("float", key, None)
-        else:
-            levels = sorted(pd.unique(series.dropna()).tolist(), key=str)
-            if series.isna().any() and len(levels) != 2:
-                raise ArgumentError(
-                    f"predictor {column!r} must be numeric, boolean or have two levels when it "
-                    f"has missing values; got {len(levels)} levels {levels[:6]!r}."
-                )
-            if len(levels) == 2:
-                coded[key] = (series == levels[1]).astype(float).where(series.notna())
-                decoders[column] = ("binary", key, levels)
-            else:
-                for i, level in enumerate(levels[1:]):
-                    coded[f"{key}_{i}"] = (series == level).astype(float)
-                decoders[column] = ("complete", key, None)
-    return pd.DataFrame(coded), decoders
-
-
-def _decode(original: pd.DataFrame, imputed: pd.DataFrame, decoders: dict) -> pd.DataFrame:
-    out = original.copy()
-    for column, (kind, key, levels) in decoders.items():
-        if not original[column].isna().any():
-            continue
-        values = imputed[key].to_numpy()
-        if kind == "bool":
-            out[column] = values > 0.5
-        elif kind == "float":
-            out[column] = values
-        elif kind == "binary":
-            filled = np.where(values > 0.5, levels[1], levels[0])
-            if isinstance(original[column].dtype, pd.CategoricalDtype):
-                filled = pd.Categorical(filled, categories=original[column].cat.categories)
-            out[column] = filled
-    return out
 
 
 def fit_with_imputation(
@@ -644,15 +328,16 @@ def fit_with_imputation(
 
     Notes
     -----
-    Imputation: :class:`statsmodels.imputation.mice.MICEData`, one chain. Each incomplete
-    column is regressed by OLS on all other columns (outcome and auxiliary columns included),
-    the coefficients are drawn from their approximate posterior (``perturbation_method=
-    "gaussian"``) and each missing value is replaced by the observed value of one of the 20
-    nearest predicted means (predictive mean matching, as ``mice``'s default ``"pmm"``), so
-    imputed values are values seen in the data (0/1 stay 0/1). After 10 burn-in cycles a
-    completed data set is kept every 3 cycles (the statsmodels ``MICE`` defaults). PMM was
-    preferred to scikit-learn's ``IterativeImputer(sample_posterior=True)``, whose Gaussian
-    draws put binary predictors off their support. Pooling: :func:`pool_rubin` with
+    Imputation: :func:`lbprun.models.chained.impute_chained` (the engine of
+    ``fit_risk_factors(missing="impute")`` too), ``m`` independent chains of 10 cycles. Each
+    incomplete column is regressed by least squares on all other columns (outcome and
+    auxiliary columns included), the coefficients and residual variance are drawn from their
+    posterior, and each missing value is replaced by the observed value of one of the 5 nearest
+    predicted means (predictive mean matching, type-1 matching as ``mice``'s default
+    ``"pmm"``), so imputed values are values seen in the data (0/1 stay 0/1; boolean and
+    two-level columns are imputed as 0/1 and decoded). PMM was preferred to scikit-learn's
+    ``IterativeImputer(sample_posterior=True)``, whose Gaussian draws put binary predictors off
+    their support. Pooling: :func:`lbprun.models.rubin.pool_rubin` with
     :math:`\\nu_{com} = n - p` (the complete-data residual df, as ``mice::pool``). Imputation
     is valid under MAR given the columns of the imputation models; complete cases are
     unbiased when missingness does not depend on the outcome given the predictors. Validated
@@ -670,8 +355,6 @@ def fit_with_imputation(
     >>> res.to_frame(scale="log_odds")[["analysis", "term"]].values.tolist()
     [['complete_case', '(Intercept)'], ['complete_case', 'x'], ['imputed', '(Intercept)'], ['imputed', 'x']]
     """
-    from statsmodels.imputation.mice import MICEData
-
     level = check_level(level)
     if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 2:
         raise ArgumentError(f"m must be an integer >= 2 (number of imputations); got {m!r}.")
@@ -713,13 +396,14 @@ def fit_with_imputation(
     if len(cc) < len(frame):
         notes.append(f"Complete cases: {len(cc)} of {len(frame)} rows.")
 
-    coded, decoders = _encode(frame)
-    chain = MICEData(coded, rng=np.random.default_rng(seed))
-    chain.update_all(_BURN_IN)
+    empty = [c for c in [*predictors, *auxiliary] if frame[c].isna().all()]
+    if empty:
+        raise ArgumentError(f"column {empty[0]!r} must have observed values to impute; got none.")
+    coded, decoders = encode_columns(frame)
+    chains = impute_chained(coded, list(coded.columns), m=m, seed=seed)
     imputed, estimates, variances, per, dfs = [], [], [], [], []
-    for i in range(m):
-        chain.update_all(_SKIP if i else 1)
-        completed = _decode(frame, chain.data, decoders)
+    for i, chain in enumerate(chains):
+        completed = decode_columns(frame, chain, decoders)
         params, bse, df = _extract(fitter(completed))
         imputed.append(completed)
         estimates.append(params.to_numpy())

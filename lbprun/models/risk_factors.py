@@ -15,22 +15,20 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 
 from lbprun._checks import ArgumentError, check_choice, check_columns, check_level
-from lbprun._result import Result
 from lbprun.exceptions import SparseDataWarning
 from lbprun.models import _design_matrix as dm
+from lbprun.models._risk_result import RiskFactorResult, wald_quantile
 from lbprun.models.calibration import fit_statistics
 from lbprun.models.firth import firth_fit, firth_profile_intervals
 from lbprun.models.profile import (
     fit_ml,
-    logistic_newton,
     profile_intervals,
     statsmodels_factory,
 )
@@ -43,225 +41,6 @@ METHODS = ("ml", "firth")
 INTERVALS = ("wald", "profile")
 #: Missing-data strategies.
 MISSING = ("complete", "impute")
-
-
-@dataclass(frozen=True, kw_only=True, eq=False)
-class RiskFactorResult(Result):
-    """Result of :func:`fit_risk_factors`: one row per model term.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        ``term, estimate, ci_low, ci_high, std_error, statistic, p_value, method, interval`` on
-        the log-odds scale (see :meth:`to_frame` for odds ratios).
-    model : object
-        The fitted statsmodels ``GLMResults`` (``method="ml"`` and survey designs) or the
-        :class:`~lbprun.models.firth.FirthFit`.
-    spec : DesignSpec
-        How to rebuild the design matrix of new data.
-    stats : dict
-        Fit statistics (see :meth:`glance`).
-    level : float
-        Confidence level.
-    method, interval : str
-        Estimation and interval methods.
-    """
-
-    model: Any = field(default=None, repr=False)
-    spec: Any = field(default=None, repr=False)
-    stats: dict[str, Any] = field(default_factory=dict)
-    level: float = 0.95
-    method: str = "ml"
-    interval: str = "wald"
-    outcome: str = ""
-    cov: np.ndarray = field(default=None, repr=False)
-    _x: np.ndarray = field(default=None, repr=False)
-    _y: np.ndarray = field(default=None, repr=False)
-    _w: np.ndarray = field(default=None, repr=False)
-    complete_case: Any = field(default=None, repr=False)
-    _private_fields: tuple[str, ...] = ("model", "spec", "cov", "complete_case")
-
-    def to_frame(self, scale: str = "odds_ratio") -> pd.DataFrame:
-        """Return the coefficient table on the odds-ratio or the log-odds scale.
-
-        Parameters
-        ----------
-        scale : {"odds_ratio", "log_odds"}, default="odds_ratio"
-            With ``"odds_ratio"`` the estimate and interval are exponentiated; ``std_error``,
-            ``statistic`` and ``p_value`` always refer to the log-odds coefficient.
-        """
-        check_choice("scale", scale, ("odds_ratio", "log_odds"))
-        table = self.table.copy()
-        if scale == "odds_ratio":
-            for col in ("estimate", "ci_low", "ci_high"):
-                table[col] = np.exp(table[col])
-        table["scale"] = scale
-        return table
-
-    def glance(self) -> pd.DataFrame:
-        """One-row model summary: ``n_used, n_dropped, dropped, events, events_per_variable,
-        deviance, null_deviance, aic, c_statistic, brier, nagelkerke_r2, method, df_residual``
-        and ``collapsed`` (fitted on unique covariate patterns)."""
-        hidden = ("ranges", "df_residual_t")
-        return pd.DataFrame([{k: v for k, v in self.stats.items() if k not in hidden}])
-
-    def lr_test(self, term: str) -> pd.DataFrame:
-        """Likelihood-ratio test of a whole predictor (all its columns, e.g. a factor or a spline).
-
-        Parameters
-        ----------
-        term : str
-            A predictor (``"surface"``, ``"weekly_km"``) or formula term.
-
-        Returns
-        -------
-        pandas.DataFrame
-            One row: ``term, df, statistic`` (the drop in deviance, penalised deviance for
-            Firth), ``p_value`` (chi-squared).
-
-        Raises
-        ------
-        lbprun._checks.ArgumentError
-            An unknown term, the intercept, or a survey-weighted / cluster-robust fit (the
-            likelihood does not describe their variance).
-        """
-        if self.stats.get("variance") in ("design", "cluster", "imputed"):
-            raise ArgumentError(
-                "lr_test needs a likelihood-based fit; got a fit with "
-                f"{self.stats['variance']}-based variance. Use wald_test(term)."
-            )
-        terms = [t for t in self.spec.terms if t != dm.INTERCEPT]
-        check_choice("term", term, terms)
-        cols = self.spec.terms[term]
-        keep = np.delete(np.arange(self._x.shape[1]), cols)
-        if self.method == "firth":
-            full = -2.0 * self.model.penalized_loglik
-            reduced = -2.0 * firth_fit(self._x[:, keep], self._y, self._w).penalized_loglik
-        else:
-            full = self.stats["deviance"]
-            reduced = logistic_newton(self._x[:, keep], self._y, self._w).deviance
-        lr = reduced - full
-        return pd.DataFrame(
-            {
-                "term": [term],
-                "df": [len(cols)],
-                "statistic": [lr],
-                "p_value": [float(stats.chi2.sf(lr, len(cols)))],
-            }
-        )
-
-    def wald_test(self, term: str) -> pd.DataFrame:
-        """Wald test that all coefficients of a predictor are zero (any fit, incl. survey).
-
-        Returns
-        -------
-        pandas.DataFrame
-            One row: ``term, df, statistic, p_value``. The statistic is
-            :math:`W = b^T V^{-1} b` referred to :math:`\\chi^2_{df}`; for survey fits it is
-            :math:`W/df` referred to :math:`F(df, \\text{residual df})`, as R
-            ``survey::regTermTest(method = "Wald")``.
-        """
-        terms = [t for t in self.spec.terms if t != dm.INTERCEPT]
-        check_choice("term", term, terms)
-        cols = list(self.spec.terms[term])
-        b = self.table["estimate"].to_numpy()[cols]
-        w = float(b @ np.linalg.solve(self.cov[np.ix_(cols, cols)], b))
-        k = len(cols)
-        df_t = self.stats.get("df_residual_t")
-        if df_t:
-            statistic, p_value = w / k, float(stats.f.sf(w / k, k, df_t))
-        else:
-            statistic, p_value = w, float(stats.chi2.sf(w, k))
-        return pd.DataFrame(
-            {"term": [term], "df": [k], "statistic": [statistic], "p_value": [p_value]}
-        )
-
-    def predict(self, newdata: pd.DataFrame) -> pd.DataFrame:
-        """Predicted probabilities with confidence intervals built on the logit scale.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``estimate, ci_low, ci_high`` (probabilities), ``linear_predictor`` and
-            ``std_error`` (of the linear predictor), one row per row of ``newdata``; rows with
-            missing predictors give NaN.
-        """
-        check_columns(newdata, self.spec.columns, name="newdata")
-        x = self.spec.transform(newdata)
-        beta = self.table["estimate"].to_numpy()
-        eta = x @ beta
-        se = np.sqrt(np.einsum("ij,jk,ik->i", x, self.cov, x))
-        q = _quantile(self.level, self.stats.get("df_residual_t"))
-        return pd.DataFrame(
-            {
-                "estimate": special.expit(eta),
-                "ci_low": special.expit(eta - q * se),
-                "ci_high": special.expit(eta + q * se),
-                "linear_predictor": eta,
-                "std_error": se,
-            },
-            index=newdata.index,
-        )
-
-    def dose_response(
-        self, variable: str, reference: float | None = None, grid: Any = None
-    ) -> pd.DataFrame:
-        """Odds ratios of a numeric (or spline) predictor relative to ``reference``.
-
-        Parameters
-        ----------
-        variable : str
-            A numeric predictor of the model.
-        reference : float, optional
-            The value with odds ratio 1 (default: the median knot, or 0 for a linear term).
-        grid : array-like, optional
-            Values of ``variable`` (default: 100 points from the smallest to the largest value
-            of the rows used).
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``variable, value, estimate, ci_low, ci_high`` (odds ratios), ``reference``.
-        """
-        pred = next((p for p in self.spec.predictors if p.column == variable), None)
-        if pred is None or pred.kind == "categorical":
-            numeric = [p.column for p in self.spec.predictors if p.kind != "categorical"]
-            raise ArgumentError(f"variable must be one of {numeric!r}; got {variable!r}.")
-        if grid is None:
-            lo, hi = self.stats["ranges"][variable]
-            grid = np.linspace(lo, hi, 100)
-        grid = np.asarray(grid, dtype=float)
-        if reference is None:
-            reference = float(np.median(pred.knots)) if pred.knots else float(np.median(grid))
-        cols = list(self.spec.terms[variable])
-        basis = pred.encode(pd.Series(grid)) - pred.encode(pd.Series([reference]))
-        beta = self.table["estimate"].to_numpy()[cols]
-        cov = self.cov[np.ix_(cols, cols)]
-        eta = basis @ beta
-        se = np.sqrt(np.einsum("ij,jk,ik->i", basis, cov, basis))
-        q = _quantile(self.level, self.stats.get("df_residual_t"))
-        return pd.DataFrame(
-            {
-                "variable": variable,
-                "value": grid,
-                "estimate": np.exp(eta),
-                "ci_low": np.exp(eta - q * se),
-                "ci_high": np.exp(eta + q * se),
-                "reference": reference,
-            }
-        )
-
-    def plot(self, ax: Any = None) -> Any:
-        """Forest plot of the odds ratios (:func:`lbprun.plots.models.plot_forest`)."""
-        from lbprun.plots.models import plot_forest
-
-        return plot_forest(self, ax=ax)
-
-
-def _quantile(level: float, df: float | None) -> float:
-    if df is None:
-        return float(stats.norm.ppf(0.5 + level / 2))
-    return float(stats.t.ppf(0.5 + level / 2, df))
 
 
 def fit_risk_factors(
@@ -451,7 +230,7 @@ def fit_risk_factors(
         beta, cov, factory, ml_notes = fit_ml(xf, yf, wf, names, groups)
         notes.extend(ml_notes)
     se = np.sqrt(np.diag(cov))
-    q = _quantile(level, df_t)
+    q = wald_quantile(level, df_t)
     if interval == "profile":
         if method == "firth":
             ci = firth_profile_intervals(xf, yf, model, level=level, weights=wf)

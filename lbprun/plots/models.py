@@ -34,23 +34,32 @@ def _axes(ax: Axes | None) -> Axes:
     return ax
 
 
-def plot_forest(result: Any, ax: Axes | None = None, *, intercept: bool = False) -> Axes:
-    """Forest plot: one row per term, the odds ratio as a point and its interval as a bar.
+def plot_forest(
+    result: Any,
+    ax: Axes | None = None,
+    *,
+    intercept: bool = False,
+    xlabel: str = "Odds ratio",
+) -> Axes:
+    """Forest plot: one row per term, the ratio as a point and its interval as a bar.
 
     Parameters
     ----------
     result : RiskFactorResult or pandas.DataFrame
         A fit (its odds-ratio table is used) or a table with ``term, estimate, ci_low,
-        ci_high`` on the odds-ratio scale.
+        ci_high`` on a ratio scale (odds, rate or hazard ratios, e.g. the ``to_frame()`` of a
+        :class:`~lbprun.models.gee.GEEResult` or :class:`~lbprun.models.rates.RateModelResult`).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made when None.
     intercept : bool, default=False
-        Draw the intercept (baseline odds) too.
+        Draw the intercept (baseline odds or rate) too.
+    xlabel : str, default="Odds ratio"
+        Label of the ratio axis.
 
     Returns
     -------
     matplotlib.axes.Axes
-        Log-scaled odds-ratio axis with a dashed line at 1; first term at the top.
+        Log-scaled ratio axis with a dashed line at 1; first term at the top.
 
     Raises
     ------
@@ -75,7 +84,7 @@ def plot_forest(result: Any, ax: Axes | None = None, *, intercept: bool = False)
     ax.set_xscale("log")
     ax.set_yticks(pos)
     ax.set_yticklabels(table["term"].tolist())
-    ax.set_xlabel("Odds ratio")
+    ax.set_xlabel(xlabel)
     return ax
 
 

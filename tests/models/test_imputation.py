@@ -1,5 +1,6 @@
 """Multiple imputation: chained equations with predictive mean matching, Rubin's rules, and
-the complete-case fit beside the pooled one."""
+the complete-case fit beside the pooled one. Both entry points (``fit_with_imputation`` and
+``fit_risk_factors(missing="impute")``) share one engine and one pooling function."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import statsmodels.api as sm
 from scipy import special, stats
 
 from lbprun._checks import ArgumentError
-from lbprun.models.imputation import fit_with_imputation, impute_chained, pool_rubin, rubin_pool
+from lbprun.models.chained import impute_chained
+from lbprun.models.imputation import fit_with_imputation
 from lbprun.models.risk_factors import fit_risk_factors
+from lbprun.models.rubin import pool_rubin
 
 
 @pytest.fixture(scope="module")
@@ -59,15 +62,31 @@ def test_impute_chained_keeps_observed_values(incomplete):
         assert set(frame.loc[~observed, "bmi"]) <= donors
 
 
-def test_rubin_pool_by_hand():
+def test_pool_rubin_with_covariance_matrices_by_hand():
     est = np.array([[1.0, 2.0], [1.4, 2.2], [1.2, 1.9]])
     cov = np.array([np.diag([0.04, 0.09])] * 3)
-    pooled = rubin_pool(est, cov, df_complete=1e9)
+    pooled = pool_rubin(est, cov, df_complete=1e9)
     b = est.var(axis=0, ddof=1)
     total = np.array([0.04, 0.09]) + (1 + 1 / 3) * b
     np.testing.assert_allclose(pooled["std_error"], np.sqrt(total))
     lam = (1 + 1 / 3) * b / total
     np.testing.assert_allclose(pooled["df"], 2 / lam**2, rtol=1e-6)
+
+
+def test_fit_risk_factors_impute_pools_with_pool_rubin(incomplete):
+    _, data = incomplete
+    fit = fit_risk_factors(data, "y", ["km", "bmi"], missing="impute", imputations=3, seed=5)
+    completed = impute_chained(data, ["y", "km", "bmi"], m=3, seed=5)
+    fits = [fit_risk_factors(frame, "y", ["km", "bmi"]) for frame in completed]
+    expected = pool_rubin(
+        [f.table["estimate"].to_numpy() for f in fits],
+        [f.cov for f in fits],
+        df_complete=len(data) - 3,
+        terms=fits[0].table["term"],
+    )
+    for column in ("estimate", "std_error", "ci_low", "ci_high", "p_value", "df", "fmi"):
+        np.testing.assert_allclose(fit.table[column], expected[column], rtol=1e-12)
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.cov)), expected["std_error"], rtol=1e-12)
 
 
 def test_impute_rejects_text_column_with_missing(incomplete):
@@ -164,6 +183,9 @@ def test_fit_with_imputation_pools_its_own_fits():
         assert set(completed.loc[~kept, "x"]) <= set(data.loc[kept, "x"])
     again = fit_with_imputation(data, "lbp", ["x", "z"], m=4, seed=11)
     pd.testing.assert_frame_equal(again.to_frame(), res.to_frame())
+    engine = impute_chained(data, ["lbp", "x", "z"], m=4, seed=11)  # the same engine and draws
+    for completed, direct in zip(res.imputed_data, engine, strict=True):
+        np.testing.assert_array_equal(completed["x"], direct["x"])
 
 
 def test_fit_with_imputation_has_less_bias_than_complete_cases_under_mar():

@@ -17,7 +17,9 @@ from scipy import special, stats
 from lbprun._checks import ArgumentError
 from lbprun.datasets import load_example_activities, load_example_cohort, load_example_episodes
 from lbprun.exceptions import SparseDataWarning
-from lbprun.models.repeated import fit_gee, fit_rate_model, fit_repeated, runner_week_panel
+from lbprun.models.gee import fit_gee, fit_repeated
+from lbprun.models.panel import runner_week_panel
+from lbprun.models.rates import fit_rate_model
 from lbprun.models.risk_factors import fit_risk_factors
 from lbprun.simulate import simulate_cohort
 
@@ -61,6 +63,34 @@ def test_exchangeable_gee_sees_within_runner_correlation(weeks):
     assert ar1.glance()["cov_struct"][0] == "ar1"
     with pytest.raises(ArgumentError, match="time must name"):
         fit_repeated(weeks, "lbp_week", ["acwr_high"], cov_struct="ar1")
+
+
+def test_fit_repeated_is_fit_gee_in_the_risk_factor_layout(weeks):
+    data = weeks.assign(surface=np.where(np.arange(len(weeks)) % 3 == 0, "trail", "road"))
+    for structure, time in (("exchangeable", None), ("ar1", "week")):
+        layout = fit_repeated(
+            data,
+            "lbp_week",
+            ["acwr_high", "surface"],
+            cov_struct=structure,
+            time=time,
+            reference_levels={"surface": "trail"},
+        )
+        gee = fit_gee(
+            data.assign(surface=pd.Categorical(data["surface"], ["trail", "road"])),
+            "lbp_week",
+            ["acwr_high", "surface"],
+            correlation=structure,
+            time=time,
+        )
+        table = gee.to_frame(scale="log_odds")
+        assert layout.table["term"].tolist() == table["term"].tolist()
+        np.testing.assert_allclose(layout.table["estimate"], table["estimate"], rtol=1e-10)
+        np.testing.assert_allclose(layout.table["ci_high"], table["ci_high"], rtol=1e-10)
+        assert layout.glance()["working_correlation"][0] == pytest.approx(
+            gee.glance()["working_correlation"][0], rel=1e-10
+        )
+    assert layout.wald_test("surface")["df"][0] == 1
 
 
 def test_poisson_rate_ratio_is_ratio_of_rates():
