@@ -41,7 +41,13 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("activities", help="the training log (CSV, Parquet, ...)")
     parser.add_argument("--out", required=True, help="output file (.parquet or .csv)")
-    parser.add_argument("--engine", choices=("pandas", "duckdb", "dask"), default="pandas")
+    parser.add_argument(
+        "--engine",
+        choices=("pandas", "duckdb", "dask"),
+        default="pandas",
+        help="pandas (validated, in memory); duckdb with a .parquet --out streams the file "
+        "through DuckDB out of core (columns must already carry lbprun names); dask",
+    )
     parser.add_argument("--what", choices=WHAT, default="weekly", help="table to write")
     parser.add_argument("--week-start", default="monday", help="first day of the week")
     parser.add_argument(
@@ -68,6 +74,14 @@ def read_log(path: str) -> pd.DataFrame:
     return read_activities(path)
 
 
+_ENGINE_CALLS = {
+    "weekly": lambda a: ("weekly_load", {"week_start": a.week_start}),
+    "spikes": lambda a: ("load_spikes", {"baseline": a.baseline, "week_start": a.week_start}),
+    "runs": lambda a: ("single_run_spikes", {}),
+    "acwr": lambda a: ("acwr", {"method": a.method}),
+}
+
+
 def run(args: argparse.Namespace) -> int:
     """Compute the table asked for and write it; return the exit code."""
     from lbprun.workload.acwr import acwr
@@ -81,6 +95,14 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.engine == "duckdb" and out.suffix.lower() == ".parquet":
+        # out of core: DuckDB reads the file and writes the table; nothing enters pandas
+        from lbprun.workload.engines import run as run_engine
+
+        name, options = _ENGINE_CALLS[args.what](args)
+        run_engine(name, args.activities, engine="duckdb", out=str(out), **options)
+        print(f"lbprun workload: wrote {args.what} to {out} (duckdb, out of core)")
+        return 0
     activities = read_log(args.activities)
     progress = bool(args.progress or sys.stderr.isatty()) and args.engine == "pandas"
     if args.what == "weekly":

@@ -32,7 +32,7 @@ import pandas as pd
 from lbprun._checks import ArgumentError
 from lbprun.workload._grid import week_offset
 from lbprun.workload.engines import normalised_frame
-from lbprun.workload.spikes import class_labels
+from lbprun.workload.spikes import CLASS_DECIMALS, class_labels
 
 __all__ = ["DEFAULT_MEMORY_LIMIT", "connect", "duckdb_outputs", "duckdb_query"]
 
@@ -208,7 +208,7 @@ def _weekly_sql(week_start: str) -> str:
 def _class_sql(pct: str, thresholds: Sequence[float]) -> str:
     labels = class_labels(thresholds)
     cases = " ".join(
-        f"WHEN {pct} <= {float(t)!r} THEN {_literal(label)}"
+        f"WHEN round({pct}, {CLASS_DECIMALS}) <= {float(t)!r} THEN {_literal(label)}"
         for t, label in zip(thresholds, labels, strict=False)
     )
     return f"CASE WHEN {pct} IS NULL THEN NULL {cases} ELSE {_literal(labels[-1])} END"

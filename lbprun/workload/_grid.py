@@ -375,14 +375,19 @@ def window_max(x: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
-def linear_recursion(u: np.ndarray, a: float) -> np.ndarray:
+def linear_recursion(u: np.ndarray, a: float, local: np.ndarray | None = None) -> np.ndarray:
     """Solve ``y[t] = u[t] + a * y[t - 1]`` (``y[-1] = 0``, ``0 <= a < 1``) without a loop over t.
 
     A doubling scan: after the pass with step ``s`` each ``y[t]`` holds
     ``sum(a ** k * u[t - k] for k < 2 * s)``, so ``log2`` passes give the recursion. Passes stop
     once ``a ** s < 2 ** -60``: older terms are below double precision relative to the kept
     ones (for non-negative loads of similar size), so the result equals the sequential
-    recursion to rounding.
+    recursion to rounding. With ``local`` (each position's index within its segment), the
+    recursion restarts at every segment: a term is only ever added within its own segment, so
+    no value leaks from one runner into the next.
+
+    >>> linear_recursion(np.array([1.0, 1.0, 1.0, 1.0]), 0.5, local=np.array([0, 1, 0, 1]))
+    array([1. , 1.5, 1. , 1.5])
     """
     y = np.array(u, dtype=np.float64, copy=True)
     scratch = np.empty_like(y)
@@ -390,6 +395,8 @@ def linear_recursion(u: np.ndarray, a: float) -> np.ndarray:
     coef = float(a)
     while step < len(y) and coef > 2.0**-60:
         np.multiply(y[:-step], coef, out=scratch[:-step])
+        if local is not None:
+            scratch[:-step][local[step:] < step] = 0.0
         y[step:] += scratch[:-step]
         step *= 2
         coef *= coef
@@ -402,31 +409,18 @@ def ewma(
     """EWMA (lambda = 2 / (span + 1)) restarted at every runner start, in one pass.
 
     ``y[s] = x[s]`` at each runner start ``s`` and ``y[t] = lam * x[t] + (1 - lam) * y[t - 1]``
-    after it. The recursion runs once over the concatenated grid (:func:`linear_recursion`);
-    the carry-over from the previous runner, which decays as ``(1 - lam) ** k``, is then
-    subtracted in closed form. ``local`` (optional) is each position's day index within its
-    runner.
+    after it. The recursion runs once over the concatenated grid as a segmented scan
+    (:func:`linear_recursion`), so each runner's values depend on its own loads only: an
+    all-zero stretch gives exactly 0. ``local`` (optional) is each position's day index within
+    its runner.
     """
     lam = 2.0 / (span + 1.0)
-    decay = 1.0 - lam
     drive = lam * x
     drive[starts] = x[starts]
-    y = linear_recursion(drive, decay)
-    carry = np.zeros(len(starts))
-    inner = starts > 0
-    carry[inner] = y[starts[inner] - 1]
-    lengths = np.diff(np.append(starts, len(x)))
     if local is None:
+        lengths = np.diff(np.append(starts, len(x)))
         local = np.arange(len(x)) - np.repeat(starts, lengths)
-    powers = decay ** np.arange(1.0, lengths.max() + 1.0) if len(lengths) else np.ones(0)
-    y -= np.repeat(carry, lengths) * powers[local]
-    y[starts] = x[starts]
-    if (x[starts] == 0).any():
-        # exactly 0 until the runner's first non-zero load (the carry correction leaves ~1e-17)
-        seen = np.cumsum(x != 0)
-        seen -= np.repeat(seen[starts] - (x[starts] != 0), lengths)
-        y[seen == 0] = 0.0
-    return y
+    return linear_recursion(drive, 1.0 - lam, local)
 
 
 def segmented_cumsum(x: np.ndarray, heads: np.ndarray) -> np.ndarray:

@@ -61,6 +61,10 @@ def check_thresholds(thresholds: Any) -> tuple[float, ...]:
     return values
 
 
+#: Decimals of the percentage compared with the class thresholds (all engines).
+CLASS_DECIMALS = 9
+
+
 def class_labels(thresholds: Sequence[float]) -> list[str]:
     """Labels of the progression classes, e.g. ``['<=10%', '10-30%', '>30%']``."""
     labels = [f"<={thresholds[0]:g}%"]
@@ -84,9 +88,14 @@ def progression(arrays: WeeklyArrays, baseline: str) -> np.ndarray:
 
 
 def classify(pct: np.ndarray, thresholds: Sequence[float]) -> pd.Categorical:
-    """Progression classes: ``<=t1`` (regression included), ``t1-t2``, ..., ``>tk``."""
+    """Progression classes: ``<=t1`` (regression included), ``t1-t2``, ..., ``>tk``.
+
+    The percentage is rounded to ``CLASS_DECIMALS`` decimals before it is compared with the
+    thresholds, so a week at exactly a threshold (e.g. 29.7 km after a 27 km baseline, 10 %)
+    falls in the lower class whatever the rounding error of the sums behind it.
+    """
     labels = class_labels(thresholds)
-    codes = np.searchsorted(np.asarray(thresholds), pct, side="left")
+    codes = np.searchsorted(np.asarray(thresholds), np.round(pct, CLASS_DECIMALS), side="left")
     codes[np.isnan(pct)] = -1
     return pd.Categorical.from_codes(codes, categories=labels, ordered=True)
 

@@ -146,3 +146,24 @@ def test_runner_id_dtype_is_kept(dtype):
         assert frame["runner_id"].dtype == dtype
         plain = frame.assign(runner_id=frame["runner_id"].astype(object))
         pd.testing.assert_frame_equal(plain, base[name], check_dtype=False)
+
+
+def test_ewma_of_a_runner_does_not_depend_on_other_runners():
+    rng = np.random.default_rng(11)
+    days = pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 400, 300), unit="D")
+    log = pd.DataFrame(
+        {
+            "runner_id": np.where(np.arange(300) < 150, "a", "b"),
+            "date": days,
+            "distance_km": rng.gamma(2.0, 5.0, 300),
+            "duration_min": 60.0,
+        }
+    )
+    log.loc[log["runner_id"] == "b", "distance_km"] *= 1e-6  # tiny loads next to large ones
+    together = acwr(log, method="ewma")
+    alone = acwr(log[log["runner_id"] == "b"], method="ewma")
+    pd.testing.assert_frame_equal(
+        together[together["runner_id"] == "b"].reset_index(drop=True),
+        alone.reset_index(drop=True),
+        check_exact=True,
+    )

@@ -121,3 +121,23 @@ def test_read_log_validates_csv_and_parquet(log_file, tmp_path):
     )
     with pytest.raises((FileNotFoundError, DataReadError)):
         read_log(str(tmp_path / "absent.csv"))
+
+
+def test_cli_duckdb_engine_streams_a_parquet_log_to_parquet(log_file, tmp_path):
+    pytest.importorskip("duckdb")
+    from lbprun.cli import main
+    from lbprun.cli.workload import read_log
+    from lbprun.workload.acwr import acwr
+
+    source = tmp_path / "log.parquet"
+    read_log(str(log_file)).to_parquet(source)
+    out = tmp_path / "acwr.parquet"
+    assert main(["workload", str(source), "--out", str(out), "--what", "acwr",
+                 "--engine", "duckdb"]) == 0  # fmt: skip
+    expected = acwr(read_log(str(log_file)))
+    got = pd.read_parquet(out).sort_values(["runner_id", "date"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        got[expected.columns].astype(expected.dtypes.to_dict()),
+        expected.reset_index(drop=True),
+        rtol=1e-9,
+    )

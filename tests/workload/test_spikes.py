@@ -122,3 +122,20 @@ def test_single_run_spikes_block_size_does_not_matter():
     pd.testing.assert_frame_equal(single_run_spikes(runs), single_run_spikes(runs, block_days=1))
     with pytest.raises(ArgumentError, match="window_days must be a positive integer"):
         single_run_spikes(runs, window_days=0)
+
+
+def test_progression_exactly_at_a_threshold_falls_in_the_lower_class():
+    # four weeks of 27 km, then 29.7 km: +10 % exactly against the 4-week mean
+    days = pd.date_range("2024-01-01", periods=5, freq="7D")
+    log = pd.DataFrame(
+        {
+            "runner_id": "a",
+            "date": days,
+            "distance_km": [27.0, 27.0, 27.0, 27.0, 29.7],
+            "duration_min": 150.0,
+        }
+    )
+    table = load_spikes(log, baseline="previous_4_weeks")
+    last = table.iloc[-1]
+    assert abs(last["progression_pct"] - 10.0) < 1e-9
+    assert last["progression_class"] == "<=10%"
