@@ -52,10 +52,16 @@ from lbprun.measures.standardize import (
 from lbprun.measures.survey import SurveyDesign
 from lbprun.measures.survival import KaplanMeierResult, kaplan_meier
 from lbprun.models.calibration import CalibrationResult, val_prob
+from lbprun.models.gee import GEEResult, fit_gee
+from lbprun.models.imputation import ImputationResult, fit_with_imputation
+from lbprun.models.panel import runner_week_panel
+from lbprun.models.rates import RateModelResult, fit_rate_model
 from lbprun.models.risk_factors import RiskFactorResult, fit_risk_factors
+from lbprun.plots.models import plot_calibration, plot_dose_response, plot_forest
 from lbprun.plots.workload import plot_runner_load
 from lbprun.simulate import SimulatedData, SimulationDesign, simulate_cohort, simulate_survey
 from lbprun.workload.acwr import acwr
+from lbprun.workload.engines import run_workload
 from lbprun.workload.exposure import exposure_summary
 from lbprun.workload.monotony import training_monotony
 from lbprun.workload.shoes import shoe_mileage, surface_share
@@ -70,6 +76,8 @@ __all__ = [
     "DataValidationError",
     "DesignWarning",
     "ExtrapolationWarning",
+    "GEEResult",
+    "ImputationResult",
     "IncidenceRateResult",
     "IncidenceResult",
     "KaplanMeierResult",
@@ -77,6 +85,7 @@ __all__ = [
     "LbprunWarning",
     "ModelFileError",
     "PrevalenceResult",
+    "RateModelResult",
     "RiskFactorResult",
     "SCHEMAS",
     "SeparationWarning",
@@ -96,10 +105,16 @@ __all__ = [
     "direct_standardize",
     "esp2013",
     "exposure_summary",
+    "fit_gee",
+    "fit_rate_model",
     "fit_risk_factors",
+    "fit_with_imputation",
     "incidence_rate",
     "kaplan_meier",
     "load_spikes",
+    "plot_calibration",
+    "plot_dose_response",
+    "plot_forest",
     "plot_runner_load",
     "prevalence",
     "proportion_ci",
@@ -110,6 +125,8 @@ __all__ = [
     "read_survey",
     "read_watch_export",
     "rogan_gladen",
+    "run_workload",
+    "runner_week_panel",
     "shoe_mileage",
     "simulate_cohort",
     "simulate_survey",

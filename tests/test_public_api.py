@@ -30,3 +30,22 @@ def test_version_is_pep440():
     from packaging.version import Version
 
     assert Version(lbprun.__version__) >= Version("0.1.0")
+
+
+def test_every_result_prints_its_summary_and_serialises():
+    from lbprun._result import Result
+
+    results = [
+        getattr(lbprun, n)
+        for n in lbprun.__all__
+        if inspect.isclass(getattr(lbprun, n)) and issubclass(getattr(lbprun, n), Result)
+    ]
+    assert len(results) >= 10
+    for cls in results:
+        # a dataclass subclass regenerates __repr__ unless declared with repr=False
+        assert cls.__repr__ is Result.__repr__, f"{cls.__name__} must use repr=False"
+    fit = lbprun.prevalence(lbprun.datasets.load_example_survey(), "lbp_12m", by="sex")
+    assert repr(fit) == fit.summary()
+    import json
+
+    assert json.loads(fit.to_json())["table"][0]["n"] == len(lbprun.datasets.load_example_survey())

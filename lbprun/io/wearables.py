@@ -75,7 +75,7 @@ _DEDUPE_SECONDS = 120.0
 _DEDUPE_DISTANCE = 0.02
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class WatchImportReport(Result):
     """What :func:`read_watch_export` read, detected, filtered, merged and dropped.
 

@@ -31,7 +31,7 @@ from lbprun.models.profile import logistic_newton
 __all__ = ["RiskFactorResult", "wald_quantile"]
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class RiskFactorResult(Result):
     """Result of :func:`fit_risk_factors`: one row per model term.
 

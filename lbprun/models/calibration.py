@@ -85,7 +85,7 @@ def _lowess_calibration(p: np.ndarray, y: np.ndarray) -> pd.DataFrame:
     return curve.groupby("predicted", as_index=False)["observed"].mean()
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class CalibrationResult(Result):
     """Result of :func:`val_prob`.
 
