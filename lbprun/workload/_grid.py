@@ -226,6 +226,26 @@ def repeat_runners(prep: Prepared, counts: np.ndarray) -> Any:
     return prep.runners.take(np.repeat(index, counts))
 
 
+def rank_runners(codes: np.ndarray, uniques: Any) -> tuple[np.ndarray, Any]:
+    """Re-code factorised runner ids by the rank of the id (the order every engine uses).
+
+    Returns the new codes and the sorted unique ids (numpy array or pandas extension array).
+    Ids of mixed types are ordered by their text.
+    """
+    uniques = pd.Index(uniques) if isinstance(uniques, np.ndarray) else uniques
+    try:
+        rank = np.asarray(uniques.argsort(), dtype=np.int64)
+    except TypeError:  # mixed types: order by their text
+        rank = np.argsort(np.asarray(uniques.astype(str), dtype=object), kind="stable")
+    runners = uniques.take(rank)
+    if isinstance(runners, pd.Index):
+        numpy_backed = isinstance(runners.dtype, np.dtype)
+        runners = runners.to_numpy() if numpy_backed else runners.array
+    remap = np.empty(len(rank), dtype=np.int64)
+    remap[rank] = np.arange(len(rank), dtype=np.int64)
+    return remap[codes], runners
+
+
 def prepare(
     activities: pd.DataFrame, columns: Iterable[str], *, name: str = "activities"
 ) -> Prepared:
@@ -243,18 +263,7 @@ def prepare(
             f"{name}['runner_id'] must not be missing; got {int((codes < 0).sum())} missing "
             "value(s)."
         )
-    uniques = pd.Index(uniques) if isinstance(uniques, np.ndarray) else uniques
-    try:
-        rank = np.asarray(uniques.argsort(), dtype=np.int64)
-    except TypeError:  # mixed types: order by their text
-        rank = np.argsort(np.asarray(uniques.astype(str), dtype=object), kind="stable")
-    runners = uniques.take(rank)
-    if isinstance(runners, pd.Index):
-        numpy_backed = isinstance(runners.dtype, np.dtype)
-        runners = runners.to_numpy() if numpy_backed else runners.array
-    remap = np.empty(len(rank), dtype=np.int64)
-    remap[rank] = np.arange(len(rank), dtype=np.int64)
-    code = remap[codes]
+    code, runners = rank_runners(codes, uniques)
     order = None
     if len(day):
         span = int(day.max() - day.min()) + 1
@@ -265,7 +274,7 @@ def prepare(
             order = np.argsort(key, kind="stable")
             code = code[order]
             day = day[order]
-    n = len(rank)
+    n = len(runners)
     run_start = np.searchsorted(code, np.arange(n + 1, dtype=np.int64))
     first = day[run_start[:-1]] if n else np.empty(0, dtype=np.int64)
     last = day[run_start[1:] - 1] if n else np.empty(0, dtype=np.int64)

@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice, check_columns, check_positive_int
+from lbprun.workload._grid import rank_runners
 
 __all__ = ["ENGINES", "FUNCTIONS", "run", "run_workload"]
 
@@ -87,18 +88,7 @@ _WORKLOAD_JOBS = (
 def runner_codes(runner: pd.Series) -> tuple[np.ndarray, Any]:
     """Runner codes (rank of the id, as the kernel orders ids) and the sorted unique ids."""
     codes, uniques = pd.factorize(runner, sort=False)
-    uniques = pd.Index(uniques) if isinstance(uniques, np.ndarray) else uniques
-    try:
-        rank = np.asarray(uniques.argsort(), dtype=np.int64)
-    except TypeError:  # mixed types: order by their text
-        rank = np.argsort(np.asarray(uniques.astype(str), dtype=object), kind="stable")
-    runners = uniques.take(rank)
-    if isinstance(runners, pd.Index):
-        numpy_backed = isinstance(runners.dtype, np.dtype)
-        runners = runners.to_numpy() if numpy_backed else runners.array
-    remap = np.empty(len(rank), dtype=np.int64)
-    remap[rank] = np.arange(len(rank), dtype=np.int64)
-    return remap[codes], runners
+    return rank_runners(codes, uniques)
 
 
 def normalised_frame(activities: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, Any]:
