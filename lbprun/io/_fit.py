@@ -8,13 +8,13 @@ of raw values; :mod:`lbprun.io.wearables` normalises, filters and anonymises the
 from __future__ import annotations
 
 import datetime as _dt
-import gzip
 import io
 import struct
 from pathlib import Path
 from typing import Any
 
 from lbprun.exceptions import DataReadError
+from lbprun.io._watch_bytes import file_bytes, gunzip
 
 __all__ = ["read_fit", "read_fit_bytes"]
 
@@ -24,11 +24,8 @@ _SEMICIRCLE_DEG = 180.0 / 2**31
 def read_fit(path: Path, name: str | None = None) -> list[dict[str, Any]]:
     """Read one .fit or .fit.gz file; raise DataReadError naming it when it is unreadable."""
     label = name or str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise DataReadError(f"{label}: cannot read the FIT file ({error}).") from None
-    return read_fit_bytes(raw, label, gzipped=path.name.lower().endswith(".gz"))
+    raw, gzipped = file_bytes(path, label, "FIT")
+    return read_fit_bytes(raw, label, gzipped=gzipped)
 
 
 def read_fit_bytes(raw: bytes, label: str, *, gzipped: bool = False) -> list[dict[str, Any]]:
@@ -36,10 +33,7 @@ def read_fit_bytes(raw: bytes, label: str, *, gzipped: bool = False) -> list[dic
     import fitdecode
 
     if gzipped:
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as error:
-            raise DataReadError(f"{label}: not a readable gzip file ({error}).") from None
+        raw = gunzip(raw, label)
     messages: dict[str, list[dict[str, Any]]] = {}
     try:
         with fitdecode.FitReader(

@@ -14,11 +14,11 @@ TCX (Garmin Training Center) is read with :mod:`xml.etree.ElementTree`: one acti
 from __future__ import annotations
 
 import datetime as _dt
-import gzip
 from pathlib import Path
 from typing import Any
 
 from lbprun.exceptions import DataReadError
+from lbprun.io._watch_bytes import file_bytes, gunzip
 
 __all__ = ["MOVING_SPEED_M_S", "read_gpx", "read_gpx_bytes", "read_tcx", "read_tcx_bytes"]
 
@@ -30,11 +30,8 @@ MOVING_SPEED_M_S = 1000.0 / 3600.0
 def read_gpx(path: Path, name: str | None = None) -> list[dict[str, Any]]:
     """Read one .gpx or .gpx.gz file; raise DataReadError naming it when it is unreadable."""
     label = name or str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise DataReadError(f"{label}: cannot read the GPX file ({error}).") from None
-    return read_gpx_bytes(raw, label, gzipped=path.name.lower().endswith(".gz"))
+    raw, gzipped = file_bytes(path, label, "GPX")
+    return read_gpx_bytes(raw, label, gzipped=gzipped)
 
 
 def read_gpx_bytes(raw: bytes, label: str, *, gzipped: bool = False) -> list[dict[str, Any]]:
@@ -43,10 +40,7 @@ def read_gpx_bytes(raw: bytes, label: str, *, gzipped: bool = False) -> list[dic
     import gpxpy.gpx
 
     if gzipped:
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as error:
-            raise DataReadError(f"{label}: not a readable gzip file ({error}).") from None
+        raw = gunzip(raw, label)
     try:
         text = raw.decode("utf-8-sig")
         gpx = gpxpy.parse(text)
@@ -123,11 +117,8 @@ def _heart_rate(point: Any) -> float | None:
 def read_tcx(path: Path, name: str | None = None) -> list[dict[str, Any]]:
     """Read one .tcx or .tcx.gz file; raise DataReadError naming it when it is unreadable."""
     label = name or str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise DataReadError(f"{label}: cannot read the TCX file ({error}).") from None
-    return read_tcx_bytes(raw, label, gzipped=path.name.lower().endswith(".gz"))
+    raw, gzipped = file_bytes(path, label, "TCX")
+    return read_tcx_bytes(raw, label, gzipped=gzipped)
 
 
 def read_tcx_bytes(raw: bytes, label: str, *, gzipped: bool = False) -> list[dict[str, Any]]:
@@ -135,10 +126,7 @@ def read_tcx_bytes(raw: bytes, label: str, *, gzipped: bool = False) -> list[dic
     import xml.etree.ElementTree as ET
 
     if gzipped:
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as error:
-            raise DataReadError(f"{label}: not a readable gzip file ({error}).") from None
+        raw = gunzip(raw, label)
     try:
         root = ET.fromstring(raw.lstrip())
     except ET.ParseError as error:
