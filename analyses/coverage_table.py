@@ -19,13 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
+from lbprun.measures.coverage import binomial_coverage, poisson_coverage
 from lbprun.measures.intervals import (
     PROPORTION_METHODS,
     RATE_METHODS,
-    proportion_ci_arrays,
-    rate_ci_arrays,
 )
 from lbprun.measures.survey import SurveyDesign, design_frame, design_proportion
 
@@ -35,24 +33,6 @@ P_VALUES = (0.02, 0.1, 0.3)
 P_GRID = np.round(np.arange(0.01, 1.0, 0.01), 2)
 MEANS = (0.5, 2.0, 5.0, 10.0, 30.0)
 MEAN_GRID = np.round(np.arange(0.1, 50.0, 0.1), 1)
-
-
-def binomial_coverage(method: str, n: int, p: np.ndarray, level: float = 0.95) -> np.ndarray:
-    """Exact coverage of a proportion interval at each true ``p``."""
-    x = np.arange(n + 1)
-    _, low, high = proportion_ci_arrays(x, n, method=method, level=level)
-    p = np.atleast_1d(p)
-    pmf = stats.binom.pmf(x[None, :], n, p[:, None])
-    return (pmf * ((low[None, :] <= p[:, None]) & (p[:, None] <= high[None, :]))).sum(axis=1)
-
-
-def poisson_coverage(method: str, mu: np.ndarray, level: float = 0.95) -> np.ndarray:
-    """Exact coverage of a Poisson interval at each true mean ``mu``."""
-    mu = np.atleast_1d(mu)
-    x = np.arange(int(stats.poisson.ppf(1 - 1e-12, mu.max())) + 1)
-    _, low, high = rate_ci_arrays(x, 1.0, per=1, method=method, level=level)
-    pmf = stats.poisson.pmf(x[None, :], mu[:, None])
-    return (pmf * ((low[None, :] <= mu[:, None]) & (mu[:, None] <= high[None, :]))).sum(axis=1)
 
 
 def design_coverage(reps: int, seed0: int, fpc: bool) -> dict[str, float]:

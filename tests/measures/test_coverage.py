@@ -13,9 +13,8 @@ import warnings
 
 import numpy as np
 import pytest
-from scipy import stats
 
-from lbprun.measures.intervals import proportion_ci_arrays, rate_ci_arrays
+from lbprun.measures.coverage import binomial_coverage, poisson_coverage
 from lbprun.measures.survey import SurveyDesign, design_frame, design_proportion
 
 N_VALUES = (20, 50, 200)
@@ -23,26 +22,6 @@ P_VALUES = (0.02, 0.1, 0.3)
 P_GRID = np.round(np.arange(0.01, 1.0, 0.01), 2)
 MEANS = (0.5, 2.0, 5.0, 10.0, 30.0)
 MEAN_GRID = np.round(np.arange(0.1, 50.0, 0.1), 1)
-
-
-def binomial_coverage(method: str, n: int, p: np.ndarray, level: float = 0.95) -> np.ndarray:
-    """Exact coverage at each true proportion in ``p``."""
-    x = np.arange(n + 1)
-    _, low, high = proportion_ci_arrays(x, n, method=method, level=level)
-    p = np.atleast_1d(p)
-    pmf = stats.binom.pmf(x[None, :], n, p[:, None])
-    covers = (low[None, :] <= p[:, None]) & (p[:, None] <= high[None, :])
-    return (pmf * covers).sum(axis=1)
-
-
-def poisson_coverage(method: str, mu: np.ndarray, level: float = 0.95) -> np.ndarray:
-    """Exact coverage at each true mean in ``mu`` (tail beyond 1e-12 ignored)."""
-    mu = np.atleast_1d(mu)
-    x = np.arange(int(stats.poisson.ppf(1 - 1e-12, mu.max())) + 1)
-    _, low, high = rate_ci_arrays(x, 1.0, per=1, method=method, level=level)
-    pmf = stats.poisson.pmf(x[None, :], mu[:, None])
-    covers = (low[None, :] <= mu[:, None]) & (mu[:, None] <= high[None, :])
-    return (pmf * covers).sum(axis=1)
 
 
 @pytest.mark.parametrize("n", N_VALUES)
