@@ -106,9 +106,9 @@ def naive_pandas(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
     ):
         table = by.apply(fn, include_groups=False).reset_index()
         table = table.drop(columns=[c for c in table.columns if c.startswith("level_")])
-        if "progression_pct" in table:
+        if "progression_pct" in table:  # classes of the percentage rounded to 1e-9
             table["progression_class"] = pd.cut(
-                table["progression_pct"], [-np.inf, 10, 30, np.inf], labels=LABELS
+                table["progression_pct"].round(9), [-np.inf, 10, 30, np.inf], labels=LABELS
             )
         out[key] = table
     return out
@@ -146,18 +146,22 @@ def polars_lazy(path: str) -> dict:
     )
 
     def classes(pct: pl.Expr) -> list[pl.Expr]:
+        rounded = pct.round(9)
         cls = (
             pl.when(pct.is_null())
             .then(None)
-            .when(pct <= 10)
+            .when(rounded <= 10)
             .then(pl.lit(LABELS[0]))
-            .when(pct <= 30)
+            .when(rounded <= 30)
             .then(pl.lit(LABELS[1]))
             .otherwise(pl.lit(LABELS[2]))
         )
         return [pct.alias("progression_pct"), cls.alias("progression_class")]
 
-    base = pl.col("distance_km").shift(1).rolling_mean(4).over("runner_id")
+    # mean of the 4 previous weeks as a sum of shifts: rolling_mean subtracts, leaving
+    # residues (~1e-15) where the 4 weeks are all zero
+    km = pl.col("distance_km")
+    base = ((km.shift(1) + km.shift(2) + km.shift(3) + km.shift(4)) / 4).over("runner_id")
     spikes_1 = weekly.with_columns(classes(pl.col("change_pct")))
     spikes_4 = weekly.with_columns(
         classes(pl.when(base > 0).then(100 * (pl.col("distance_km") - base) / base))
@@ -196,8 +200,8 @@ def polars_lazy(path: str) -> dict:
                 pl.when(~early).then(acute).alias("acute_load"),
                 pl.when(~early).then(chronic).alias("chronic_load"),
             )
-            .with_columns(
-                pl.when(pl.col("chronic_load") != 0)
+            .with_columns(  # rolling sums subtract: a zero window may leave ~1e-15
+                pl.when(pl.col("chronic_load").abs() > 1e-9)
                 .then(pl.col("acute_load") / pl.col("chronic_load"))
                 .alias("acwr")
             )
@@ -254,7 +258,8 @@ def _duckdb_queries(path: str) -> dict[str, str]:
     def classes(pct: str) -> str:
         return (
             f"{pct} AS progression_pct, CASE WHEN {pct} IS NULL THEN NULL "
-            f"WHEN {pct} <= 10 THEN '{LABELS[0]}' WHEN {pct} <= 30 THEN '{LABELS[1]}' "
+            f"WHEN round({pct}, 9) <= 10 THEN '{LABELS[0]}' "
+            f"WHEN round({pct}, 9) <= 30 THEN '{LABELS[1]}' "
             f"ELSE '{LABELS[2]}' END AS progression_class"
         )
 

@@ -8,7 +8,7 @@ computing every table into memory, imports excluded) and reports its peak RSS (`
 The first repeat also writes every table to Parquet, and the parent checks that each tool's
 values equal lbprun's (floats to 1e-9, absolute or relative; classes and flags exactly).
 
-Tools: ``lbprun`` (pandas/numpy kernel, ``compute_workload``), ``lbprun_duckdb`` (DuckDB
+Tools: ``lbprun`` (``run_workload(path, engine="pandas")``: the numpy kernel), ``lbprun_duckdb`` (DuckDB
 engine, ``run_workload(path, engine="duckdb")``), ``naive_pandas`` (groupby-apply),
 ``polars`` (idiomatic lazy) and ``duckdb_sql`` (plain SQL window functions); see
 ``benchmarks/_peers.py``. The naive groupby-apply runs on a subset of runners
@@ -135,9 +135,7 @@ def child(args: argparse.Namespace) -> None:
 
     tool, path = args.child, args.data
     subset = None
-    if tool == "lbprun":
-        from lbprun.workload.acwr import compute_workload
-    elif tool == "lbprun_duckdb":
+    if tool in ("lbprun", "lbprun_duckdb"):
         from lbprun.workload.engines import run_workload
     else:
         sys.path.insert(0, str(HERE))
@@ -152,9 +150,7 @@ def child(args: argparse.Namespace) -> None:
     read_s = 0.0
     n_runs_computed = None
     if tool == "lbprun":
-        runs = pd.read_parquet(path)
-        read_s = time.perf_counter() - start
-        tables = compute_workload(runs)
+        tables = run_workload(path, engine="pandas")
     elif tool == "lbprun_duckdb":
         tables = run_workload(path, engine="duckdb", memory_limit=args.memory_limit)
     elif tool == "naive_pandas":

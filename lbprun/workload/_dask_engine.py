@@ -24,6 +24,9 @@ _ROW = "_lbprun_row"
 
 
 def _kernel(name: str) -> Any:
+    """The pandas kernel function ``name``, single-threaded (Dask runs partitions in parallel)."""
+    from functools import partial
+
     from lbprun.workload.acwr import acwr
     from lbprun.workload.spikes import load_spikes, single_run_spikes
     from lbprun.workload.weekly import weekly_load
@@ -31,8 +34,8 @@ def _kernel(name: str) -> Any:
     return {
         "weekly_load": weekly_load,
         "load_spikes": load_spikes,
-        "single_run_spikes": single_run_spikes,
-        "acwr": acwr,
+        "single_run_spikes": partial(single_run_spikes, threads=1),
+        "acwr": partial(acwr, threads=1),
     }[name]
 
 

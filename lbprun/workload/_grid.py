@@ -15,7 +15,10 @@ array([1., 3., 6., 9.])
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,17 +29,21 @@ from lbprun._checks import ArgumentError, check_choice, check_columns, check_pos
 
 __all__ = [
     "DEFAULT_BLOCK_DAYS",
+    "Block",
     "ENGINES",
     "WEEKDAYS",
     "Prepared",
     "ProgressBar",
     "blocks",
+    "available_cores",
     "check_block_days",
     "check_engine",
+    "check_threads",
     "day_numbers",
     "days_to_datetime",
     "dispatch",
     "ewma",
+    "for_each_block",
     "linear_recursion",
     "notes_warning",
     "prepare",
@@ -233,10 +240,13 @@ def rank_runners(codes: np.ndarray, uniques: Any) -> tuple[np.ndarray, Any]:
     Ids of mixed types are ordered by their text.
     """
     uniques = pd.Index(uniques) if isinstance(uniques, np.ndarray) else uniques
+    # categoricals are ranked by their values, not by the order of their categories
+    categorical = isinstance(uniques.dtype, pd.CategoricalDtype)
+    values = pd.Index(np.asarray(uniques)) if categorical else uniques
     try:
-        rank = np.asarray(uniques.argsort(), dtype=np.int64)
+        rank = np.asarray(values.argsort(), dtype=np.int64)
     except TypeError:  # mixed types: order by their text
-        rank = np.argsort(np.asarray(uniques.astype(str), dtype=object), kind="stable")
+        rank = np.argsort(np.asarray(values.astype(str), dtype=object), kind="stable")
     runners = uniques.take(rank)
     if isinstance(runners, pd.Index):
         numpy_backed = isinstance(runners.dtype, np.dtype)
@@ -318,7 +328,6 @@ def blocks(
     *,
     pad: int = 0,
     block_days: int | None = None,
-    progress: Callable[[int], None] | None = None,
 ) -> Iterator[Block]:
     """Yield blocks of whole runners whose grids hold about ``block_days`` days each."""
     block_days = DEFAULT_BLOCK_DAYS if block_days is None else block_days
@@ -334,9 +343,70 @@ def blocks(
         code = prep.code[runs]
         pos = start[code - r0] + (prep.day[runs] - prep.first[code])
         yield Block(r0, r1, pad, int(cum[r1] - cum[r0]), start, length[r0:r1], runs, pos)
-        if progress is not None:
-            progress(r1 - r0)
         r0 = r1
+
+
+def for_each_block(
+    work: Callable[[Block], None],
+    block_iter: Iterable[Block],
+    *,
+    threads: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Call ``work(block)`` for every block, on ``threads`` threads.
+
+    Blocks hold whole runners and ``work`` writes only its block's slice of the outputs, so
+    blocks are independent; numpy releases the GIL in its array loops, so threads run them in
+    parallel. At most ``2 * threads`` blocks are in flight (bounded memory). ``progress`` is
+    called with each finished block's number of runners, in block order. An exception in
+    ``work`` is raised here.
+
+    >>> from types import SimpleNamespace
+    >>> out = np.zeros(3)
+    >>> def work(block):
+    ...     out[block.r0 : block.r1] = 10 * block.r0
+    >>> for_each_block(work, [SimpleNamespace(r0=i, r1=i + 1) for i in range(3)], threads=2)
+    >>> out
+    array([ 0., 10., 20.])
+    """
+    if threads <= 1:
+        for block in block_iter:
+            work(block)
+            if progress is not None:
+                progress(block.r1 - block.r0)
+        return
+    pending: deque = deque()
+    with ThreadPoolExecutor(threads, thread_name_prefix="lbprun-block") as pool:
+        try:
+            for block in block_iter:
+                pending.append((block.r1 - block.r0, pool.submit(work, block)))
+                if len(pending) >= 2 * threads:
+                    _finish(pending.popleft(), progress)
+            while pending:
+                _finish(pending.popleft(), progress)
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+
+def _finish(item: tuple[int, Any], progress: Callable[[int], None] | None) -> None:
+    runners, future = item
+    future.result()
+    if progress is not None:
+        progress(runners)
+
+
+def available_cores() -> int:
+    """Number of CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - platforms without sched_getaffinity
+        return os.cpu_count() or 1
+
+
+def check_threads(threads: Any) -> int:
+    """Check the ``threads`` keyword (None means every available core)."""
+    return available_cores() if threads is None else check_positive_int(threads, "threads")
 
 
 def _doubling(x: np.ndarray, widths: Sequence[int], combine: np.ufunc) -> dict[int, np.ndarray]:

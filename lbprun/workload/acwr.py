@@ -24,14 +24,17 @@ import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice, check_positive_int
 from lbprun.workload._grid import (
+    Block,
     Prepared,
     ProgressBar,
     blocks,
     check_block_days,
     check_engine,
+    check_threads,
     days_to_datetime,
     dispatch,
     ewma,
+    for_each_block,
     prepare,
     repeat_runners,
     week_offset,
@@ -132,25 +135,31 @@ def acwr_arrays(
     chronic: int,
     methods: tuple[tuple[str, bool], ...],
     block_days: int | None = None,
+    threads: int = 1,
     progress: Callable[[int], None] | None = None,
     release: bool = False,
 ) -> DailyGrid:
     """Daily grid (runner, date, load) and (acute, chronic, ratio) per (method, coupled).
 
-    ``release=True`` drops the per-run arrays of ``prep`` once they are used (lower peak
-    memory when the caller needs nothing else from them).
+    Blocks of whole runners are computed on ``threads`` threads, each writing its slice of the
+    output columns. ``release=True`` drops the per-run arrays of ``prep`` once they are used
+    (lower peak memory when the caller needs nothing else from them).
     """
     lengths = prep.last - prep.first + 1
     size = int(lengths.sum())
     offsets = np.concatenate(([0], np.cumsum(lengths)))
     load = np.empty(size)
+    day = np.empty(size, dtype=np.int64)
     results = [(np.empty(size), np.empty(size), np.empty(size)) for _ in methods]
     values = prep.values(load_column, fill=0.0)
-    for block in blocks(prep, block_days=block_days, progress=progress):
+
+    def work(block: Block) -> None:
         grid = np.bincount(block.pos, weights=values[block.runs], minlength=block.size)
         local = block.local_day()
         where = slice(int(offsets[block.r0]), int(offsets[block.r1]))
         load[where] = grid
+        first = np.repeat(prep.first[block.r0 : block.r1], block.length)
+        np.add(first, local, out=day[where])
         for (method, coupled), out in zip(methods, results, strict=True):
             parts = acwr_block(
                 grid,
@@ -163,15 +172,11 @@ def acwr_arrays(
             )
             for target, part in zip(out, parts, strict=True):
                 target[where] = part
-    del values
+
+    block_iter = blocks(prep, block_days=block_days)
+    for_each_block(work, block_iter, threads=threads, progress=progress)
     if release:
         prep.release()
-    # day numbers built in place: +1 a day, jumping to the next runner's first day
-    day = np.ones(size, dtype=np.int64)
-    if size:
-        day[0] = prep.first[0]
-        day[offsets[1:-1]] = prep.first[1:] - prep.last[:-1]
-        np.cumsum(day, out=day)
     return DailyGrid(repeat_runners(prep, lengths), days_to_datetime(day), load, results)
 
 
@@ -184,6 +189,7 @@ def acwr(
     coupled: bool = False,
     load: str = "distance_km",
     block_days: int | None = None,
+    threads: int | None = None,
     progress: bool = False,
     engine: str = "pandas",
 ) -> pd.DataFrame:
@@ -204,6 +210,9 @@ def acwr(
         Column holding the load of a run (e.g. ``"duration_min"`` or an sRPE column).
     block_days : int, optional
         Grid days per block of runners (memory bound); does not change the result.
+    threads : int, optional
+        Threads computing blocks of runners in parallel (default: every available core); with
+        ``engine="duckdb"``, DuckDB's threads. The result does not depend on it.
     progress : bool, default=False
         Show a progress bar over runners (tqdm).
     engine : {"pandas", "duckdb", "dask"}, default="pandas"
@@ -261,7 +270,10 @@ def acwr(
             "coupled": bool(coupled),
             "load": load,
         }
+        if threads is not None:
+            options["threads"] = threads
         return dispatch("acwr", engine, activities, options)
+    threads = check_threads(threads)
     if not isinstance(load, str):
         raise ArgumentError(f"load must be a column name; got {load!r}.")
     prep = prepare(activities, [load])
@@ -273,6 +285,7 @@ def acwr(
             chronic=chronic,
             methods=((method, bool(coupled)),),
             block_days=block_days,
+            threads=threads,
             progress=tick,
         )
     return grid.frame()
@@ -287,6 +300,7 @@ def compute_workload(
     acute: int = 7,
     chronic: int = 28,
     block_days: int | None = None,
+    threads: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Run the whole training-load workload on one sort of the runs.
@@ -296,9 +310,10 @@ def compute_workload(
     activities : pandas.DataFrame
         Runs with ``runner_id, date, distance_km, duration_min``; any subset of whole runners
         (e.g. one partition of a runner-partitioned Dask frame).
-    week_start, thresholds, window_days, acute, chronic, block_days
+    week_start, thresholds, window_days, acute, chronic, block_days, threads
         As in :func:`weekly_load`, :func:`load_spikes`, :func:`single_run_spikes` and
-        :func:`acwr`.
+        :func:`acwr` (``threads``: the blocks of the daily grid run in parallel; default every
+        available core).
     progress : callable, optional
         Called with the number of runners finished after each block of the daily grid (twice
         per runner: spikes, then ACWR).
@@ -327,12 +342,15 @@ def compute_workload(
     window_days = check_positive_int(window_days, "window_days")
     acute, chronic = check_windows(acute, chronic)
     block_days = check_block_days(block_days)
+    threads = check_threads(threads)
     prep = prepare(activities, ["distance_km", "duration_min"])
     arrays = weekly_arrays(prep, weekday)
     out = {"weekly": weekly_frame(prep, arrays)}
     for baseline in ("previous_week", "previous_4_weeks"):
         out[f"spikes_{baseline}"] = spikes_frame(prep, arrays, baseline, limits)
-    longest = longest_previous(prep, window_days, block_days=block_days, progress=progress)
+    longest = longest_previous(
+        prep, window_days, block_days=block_days, threads=threads, progress=progress
+    )
     out["runs"] = runs_frame(prep, longest, window_days, deep=False)
     grid = acwr_arrays(
         prep,
@@ -341,6 +359,7 @@ def compute_workload(
         chronic=chronic,
         methods=(("rolling", False), ("ewma", False)),
         block_days=block_days,
+        threads=threads,
         progress=progress,
         release=True,
     )

@@ -24,7 +24,13 @@ Interface
 
 Engine options: DuckDB ``memory_limit`` (default ``"4GB"``), ``temp_directory`` (spill folder;
 a temporary one by default) and ``threads``; Dask ``client`` (a ``dask.distributed.Client``;
-by default the current client, or the local threaded scheduler) and ``npartitions``.
+by default the current client, or the local threaded scheduler) and ``npartitions``; pandas
+``threads`` (blocks of runners computed in parallel; default all cores).
+
+With ``engine="pandas"`` a Parquet source is read with pyarrow and its identifier columns
+(:data:`CATEGORICAL_COLUMNS`: ``runner_id``, ``shoe_id``, ``surface``, ``activity_type``)
+become pandas categoricals, so the output tables' ``runner_id`` is categorical too (the same
+values; one small code per row instead of a string object per row).
 
 How they work: the DuckDB engine is SQL on a view of the runs (daily and weekly grids by
 ``range()`` and a left join, rolling windows as ``RANGE BETWEEN INTERVAL ... PRECEDING``
@@ -57,7 +63,7 @@ import pandas as pd
 from lbprun._checks import ArgumentError, check_choice, check_columns, check_positive_int
 from lbprun.workload._grid import rank_runners
 
-__all__ = ["ENGINES", "FUNCTIONS", "run", "run_workload"]
+__all__ = ["CATEGORICAL_COLUMNS", "ENGINES", "FUNCTIONS", "run", "run_workload"]
 
 #: Engines of :func:`run`.
 ENGINES = ("pandas", "duckdb", "dask")
@@ -188,8 +194,18 @@ def _check_source(source: Any) -> Any:
     )
 
 
+#: Text columns read from Parquet as categoricals by the pandas engine (few distinct values,
+#: repeated on every run: one small code per row instead of one string object).
+CATEGORICAL_COLUMNS = ("runner_id", "shoe_id", "surface", "activity_type")
+
+
 def _read_pandas(source: Any) -> pd.DataFrame:
-    """Read file sources into one DataFrame for the pandas engine."""
+    """Read file sources into one DataFrame for the pandas engine.
+
+    Parquet files are read with pyarrow, the text columns of :data:`CATEGORICAL_COLUMNS` as
+    pandas categoricals (several files are read as one dataset, so their categories are
+    unified); CSV files with :func:`pandas.read_csv`.
+    """
     if isinstance(source, pd.DataFrame):
         return source
     import glob
@@ -204,14 +220,38 @@ def _read_pandas(source: Any) -> pd.DataFrame:
             )
         else:
             files += sorted(glob.glob(str(path))) or [str(path)]
+    if files and all(".parquet" in f.lower() for f in files):
+        return _read_parquet(files)
     parts = [pd.read_parquet(f) if ".parquet" in f.lower() else pd.read_csv(f) for f in files]
     return pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
 
 
+def _read_parquet(files: list[str]) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(files[0])
+    text = (pa.types.is_string, pa.types.is_large_string)
+    dictionary = [
+        name
+        for name in CATEGORICAL_COLUMNS
+        if name in schema.names and any(is_text(schema.field(name).type) for is_text in text)
+    ]
+    table = pq.read_table(files[0] if len(files) == 1 else files, read_dictionary=dictionary)
+    frame = table.to_pandas(self_destruct=True)
+    del table
+    # Arrow's allocator keeps the freed buffers of the table; give them back to the system
+    pa.default_memory_pool().release_unused()
+    return frame
+
+
 def _pandas_outputs(
-    source: Any, jobs: dict[str, tuple[str, dict[str, Any]]], out: str | Path | None
+    source: Any,
+    jobs: dict[str, tuple[str, dict[str, Any]]],
+    out: str | Path | None,
+    threads: int | None = None,
 ) -> dict[str, Any]:
-    from lbprun.workload.acwr import acwr
+    from lbprun.workload.acwr import acwr, compute_workload
     from lbprun.workload.spikes import load_spikes, single_run_spikes
     from lbprun.workload.weekly import weekly_load
 
@@ -222,12 +262,18 @@ def _pandas_outputs(
         "acwr": acwr,
     }
     frame = _read_pandas(source)
+    if _is_whole_workload(jobs):
+        tables = compute_workload(frame, threads=threads, **_workload_options(jobs))
+    else:
+        tables = {}
+        for key, (name, options) in jobs.items():
+            if name in ("single_run_spikes", "acwr"):
+                options = {**options, "threads": threads}
+            tables[key] = functions[name](frame, **options)
+    if out is None:
+        return tables
     results: dict[str, Any] = {}
-    for key, (name, options) in jobs.items():
-        table = functions[name](frame, **options)
-        if out is None:
-            results[key] = table
-            continue
+    for key, table in tables.items():
         target = Path(out)
         if len(jobs) > 1 or target.suffix != ".parquet":
             target.mkdir(parents=True, exist_ok=True)
@@ -235,6 +281,30 @@ def _pandas_outputs(
         table.to_parquet(target, index=False)
         results[key] = target
     return results
+
+
+def _is_whole_workload(jobs: dict[str, tuple[str, dict[str, Any]]]) -> bool:
+    """Whether ``jobs`` are the six tables of :func:`run_workload` (one kernel pass)."""
+    expected = {key: (name, fixed) for key, name, fixed in _WORKLOAD_JOBS}
+    if set(jobs) != set(expected):
+        return False
+    same = all(
+        jobs[key][0] == name and all(jobs[key][1].get(k) == v for k, v in fixed.items())
+        for key, (name, fixed) in expected.items()
+    )
+    return same and jobs["acwr_rolling"][1].get("load", "distance_km") == "distance_km"
+
+
+def _workload_options(jobs: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    spikes = jobs["spikes_previous_week"][1]
+    rolling = jobs["acwr_rolling"][1]
+    return {
+        "week_start": spikes.get("week_start", "monday"),
+        "thresholds": spikes.get("thresholds", (10, 30)),
+        "window_days": jobs["runs"][1].get("window_days", 30),
+        "acute": rolling.get("acute", 7),
+        "chronic": rolling.get("chronic", 28),
+    }
 
 
 def _dispatch(
@@ -247,7 +317,7 @@ def _dispatch(
     engine = check_choice("engine", engine, ENGINES)
     source = _check_source(source)
     allowed = {
-        "pandas": (),
+        "pandas": ("threads",),
         "duckdb": ("memory_limit", "temp_directory", "threads"),
         "dask": ("client", "npartitions"),
     }[engine]
@@ -267,7 +337,7 @@ def _dispatch(
         from lbprun.workload._dask_engine import dask_outputs
 
         return dask_outputs(source, jobs, out=out, **options)
-    return _pandas_outputs(source, jobs, out)
+    return _pandas_outputs(source, jobs, out, **options)
 
 
 def run(
@@ -303,7 +373,7 @@ def run(
     temp_directory : str or Path, optional
         DuckDB only: spill folder (default: a temporary folder, removed afterwards).
     threads : int, optional
-        DuckDB only: number of threads (default: all cores).
+        DuckDB and pandas: number of threads (default: all cores).
     client : dask.distributed.Client, optional
         Dask only: the cluster to use (default: the current client, else local threads).
     npartitions : int, optional

@@ -23,12 +23,15 @@ import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice, check_positive_int
 from lbprun.workload._grid import (
+    Block,
     Prepared,
     ProgressBar,
     blocks,
     check_block_days,
     check_engine,
+    check_threads,
     dispatch,
+    for_each_block,
     prepare,
     week_offset,
     window_max,
@@ -185,12 +188,14 @@ def longest_previous(
     window_days: int,
     *,
     block_days: int | None = None,
+    threads: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """Longest single run in ``[date - window_days, date - 1]`` for every run (sorted order)."""
     distance = prep.values("distance_km")
-    out = np.full(prep.n_runs, np.nan)
-    for block in blocks(prep, pad=window_days, block_days=block_days, progress=progress):
+    out = np.empty(prep.n_runs)
+
+    def work(block: Block) -> None:
         pos = block.pos
         km = distance[block.runs]
         grid = np.full(block.size, -np.inf)
@@ -203,6 +208,9 @@ def longest_previous(
         values = before[pos]
         values[~np.isfinite(values)] = np.nan
         out[block.runs] = values
+
+    block_iter = blocks(prep, pad=window_days, block_days=block_days)
+    for_each_block(work, block_iter, threads=threads, progress=progress)
     return out
 
 
@@ -233,6 +241,7 @@ def single_run_spikes(
     *,
     window_days: int = 30,
     block_days: int | None = None,
+    threads: int | None = None,
     progress: bool = False,
     engine: str = "pandas",
 ) -> pd.DataFrame:
@@ -246,6 +255,9 @@ def single_run_spikes(
         Length of the look-back window in days (the run's own day is excluded).
     block_days : int, optional
         Grid days per block of runners (memory bound); does not change the result.
+    threads : int, optional
+        Threads computing blocks of runners in parallel (default: every available core); with
+        ``engine="duckdb"``, DuckDB's threads. The result does not depend on it.
     progress : bool, default=False
         Show a progress bar over runners (tqdm).
     engine : {"pandas", "duckdb", "dask"}, default="pandas"
@@ -285,8 +297,14 @@ def single_run_spikes(
     window_days = check_positive_int(window_days, "window_days")
     block_days = check_block_days(block_days)
     if engine != "pandas":
-        return dispatch("single_run_spikes", engine, activities, {"window_days": window_days})
+        options: dict[str, Any] = {"window_days": window_days}
+        if threads is not None:
+            options["threads"] = threads
+        return dispatch("single_run_spikes", engine, activities, options)
+    threads = check_threads(threads)
     prep = prepare(activities, ["distance_km"])
     with ProgressBar(progress, prep.n_runners, "single-run spikes") as tick:
-        longest = longest_previous(prep, window_days, block_days=block_days, progress=tick)
+        longest = longest_previous(
+            prep, window_days, block_days=block_days, threads=threads, progress=tick
+        )
     return runs_frame(prep, longest, window_days)

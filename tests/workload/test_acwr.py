@@ -148,6 +148,45 @@ def test_runner_id_dtype_is_kept(dtype):
         pd.testing.assert_frame_equal(plain, base[name], check_dtype=False)
 
 
+@pytest.mark.parametrize("ordered", [False, True])
+def test_categorical_ids_are_sorted_by_value_not_category_order(ordered):
+    runs = random_log(seed=16)
+    categories = sorted(runs["runner_id"].unique(), reverse=True)
+    typed = runs.assign(
+        runner_id=pd.Categorical(runs["runner_id"], categories=categories, ordered=ordered)
+    )
+    base = compute_workload(runs)
+    for name, frame in compute_workload(typed).items():
+        plain = frame.assign(runner_id=frame["runner_id"].astype(object))
+        pd.testing.assert_frame_equal(plain, base[name], check_dtype=False)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_threads_do_not_change_the_result(threads):
+    runs = random_log(seed=17)
+    base = compute_workload(runs, threads=1, block_days=64)
+    for name, frame in compute_workload(runs, threads=threads, block_days=64).items():
+        pd.testing.assert_frame_equal(frame, base[name], check_exact=True)
+
+
+def test_an_error_in_a_block_thread_is_raised_and_stops_the_rest():
+    from types import SimpleNamespace
+
+    from lbprun.workload._grid import for_each_block
+
+    done = []
+
+    def work(block):
+        if block.r0 == 3:
+            raise ValueError("block 3 failed")
+        done.append(block.r0)
+
+    parts = [SimpleNamespace(r0=i, r1=i + 1) for i in range(50)]
+    with pytest.raises(ValueError, match="block 3 failed"):
+        for_each_block(work, parts, threads=2)
+    assert len(done) < 49  # the blocks not yet started were cancelled
+
+
 def test_ewma_of_a_runner_does_not_depend_on_other_runners():
     rng = np.random.default_rng(11)
     days = pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 400, 300), unit="D")

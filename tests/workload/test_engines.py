@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from lbprun._checks import ArgumentError
 from lbprun.workload.acwr import acwr, compute_workload
-from lbprun.workload.engines import run, run_workload
+from lbprun.workload.engines import CATEGORICAL_COLUMNS, run, run_workload
 from lbprun.workload.spikes import load_spikes, single_run_spikes
 from lbprun.workload.weekly import weekly_load
 
@@ -252,7 +252,27 @@ def test_file_sources_match_in_memory(log, tmp_path, client):
     assert_same(expected, run("acwr", folder, engine="dask", method="ewma"))
     runs = single_run_spikes(ordered)
     assert_same(runs, run("single_run_spikes", str(folder / "*.parquet"), engine="dask"))
-    assert_same(runs, run("single_run_spikes", folder, engine="pandas"))
+    from_files = run("single_run_spikes", folder, engine="pandas")
+    assert isinstance(from_files["runner_id"].dtype, pd.CategoricalDtype)
+    assert_same(runs, as_text(from_files))
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its text columns read as categoricals back as object."""
+    categorical = [c for c in CATEGORICAL_COLUMNS if c in frame]
+    return frame.astype({column: object for column in categorical})
+
+
+def test_pandas_engine_reads_parquet_ids_as_categories(log, tmp_path):
+    """One kernel pass over a Parquet file: the same tables, runner ids as categoricals."""
+    path = tmp_path / "log.parquet"
+    log.to_parquet(path, index=False)
+    expected = compute_workload(log)
+    got = run_workload(path, engine="pandas", threads=2)
+    assert sorted(got) == sorted(expected)
+    for key, table in got.items():
+        assert isinstance(table["runner_id"].dtype, pd.CategoricalDtype), key
+        assert_same(expected[key], as_text(table))
 
 
 def test_run_workload_writes_one_parquet_per_table(log, tmp_path):
