@@ -60,6 +60,12 @@ def register(subparsers: Any) -> None:
         help="progression baseline for --what spikes",
     )
     parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads of the pandas kernel or of DuckDB (default: every core)",
+    )
+    parser.add_argument(
         "--progress",
         action="store_true",
         help="show a progress bar (shown anyway when stderr is a terminal)",
@@ -100,11 +106,14 @@ def run(args: argparse.Namespace) -> int:
         from lbprun.workload.engines import run as run_engine
 
         name, options = _ENGINE_CALLS[args.what](args)
-        run_engine(name, args.activities, engine="duckdb", out=str(out), **options)
+        run_engine(
+            name, args.activities, engine="duckdb", out=str(out), threads=args.threads, **options
+        )
         print(f"lbprun workload: wrote {args.what} to {out} (duckdb, out of core)")
         return 0
     activities = read_log(args.activities)
     progress = bool(args.progress or sys.stderr.isatty()) and args.engine == "pandas"
+    threads = {"threads": args.threads} if args.threads is not None else {}
     if args.what == "weekly":
         table = weekly_load(activities, week_start=args.week_start, engine=args.engine)
     elif args.what == "spikes":
@@ -112,10 +121,10 @@ def run(args: argparse.Namespace) -> int:
             activities, baseline=args.baseline, week_start=args.week_start, engine=args.engine
         )
     elif args.what == "runs":
-        options = {"progress": True} if progress else {}
+        options = {"progress": True, **threads} if progress else threads
         table = single_run_spikes(activities, engine=args.engine, **options)
     else:
-        options = {"progress": True} if progress else {}
+        options = {"progress": True, **threads} if progress else threads
         table = acwr(activities, method=args.method, engine=args.engine, **options)
     if out.suffix.lower() == ".parquet":
         table.to_parquet(out, index=False)

@@ -46,6 +46,14 @@ def test_cli_writes_each_table(log_file, tmp_path, what, expected, capsys):
     assert f"wrote {len(written)} rows" in capsys.readouterr().out
 
 
+def test_cli_threads_give_the_same_table(log_file, tmp_path):
+    one, two = tmp_path / "one.parquet", tmp_path / "two.parquet"
+    for out, threads in ((one, "1"), (two, "2")):
+        args = ["workload", str(log_file), "--out", str(out), "--what", "acwr"]
+        assert main([*args, "--method", "ewma", "--threads", threads]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(one), pd.read_parquet(two), check_exact=True)
+
+
 def test_cli_csv_week_start_and_bad_extension(log_file, tmp_path):
     out = tmp_path / "weekly.csv"
     assert main(["workload", str(log_file), "--out", str(out), "--week-start", "sunday"]) == 0
