@@ -25,7 +25,8 @@ from lbprun.measures.intervals import (
     PROPORTION_METHODS,
     RATE_METHODS,
 )
-from lbprun.measures.survey import SurveyDesign, design_frame, design_proportion
+from lbprun.measures.survey import SurveyDesign, design_frame
+from lbprun.measures.survey_proportion import design_proportion
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "coverage.md"
 N_VALUES = (20, 50, 200)

@@ -47,8 +47,8 @@ from lbprun.measures.survey import (
     PreparedDesign,
     SurveyDesign,
     design_frame,
-    design_proportion,
 )
+from lbprun.measures.survey_proportion import design_proportion
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -283,7 +283,7 @@ def prevalence(
         Without a design one of ``"wilson"`` (default), ``"exact"``, ``"jeffreys"``,
         ``"agresti_coull"``, ``"wald"`` (see :func:`~lbprun.measures.intervals.proportion_ci`);
         with a design one of ``"logit"`` (default), ``"beta"``, ``"likelihood"``, ``"mean"``
-        (see :func:`~lbprun.measures.survey.design_proportion`). Standardised prevalences use
+        (see :func:`~lbprun.measures.survey_proportion.design_proportion`). Standardised prevalences use
         the Fay–Feuer interval (``"fay_feuer"``), or under a design ``"logit"`` (default) or
         ``"mean"`` (see :func:`~lbprun.measures.standardize.design_standardize`).
     level : float, default=0.95

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from lbprun.measures.coverage import binomial_coverage, poisson_coverage
-from lbprun.measures.survey import SurveyDesign, design_frame, design_proportion
+from lbprun.measures.survey import SurveyDesign, design_frame
+from lbprun.measures.survey_proportion import design_proportion
 
 N_VALUES = (20, 50, 200)
 P_VALUES = (0.02, 0.1, 0.3)

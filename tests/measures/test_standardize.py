@@ -22,9 +22,9 @@ from lbprun.measures.standardize import (
 from lbprun.measures.survey import (
     SurveyDesign,
     design_frame,
-    design_proportion,
     linearization_vcov,
 )
+from lbprun.measures.survey_proportion import design_proportion
 
 ESP_2013 = [5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000, 6500, 6000, 5500]
 ESP_2013 += [5000, 4000, 2500, 1500, 1000]

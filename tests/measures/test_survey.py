@@ -17,9 +17,9 @@ from lbprun.measures.survey import (
     SurveyDesign,
     design_df,
     design_frame,
-    design_proportion,
     linearization_vcov,
 )
+from lbprun.measures.survey_proportion import design_proportion
 
 DESIGN = SurveyDesign(cluster="club", strata="region", weights="weight", nest=True)
 
