@@ -33,13 +33,12 @@ from lbprun.workload._grid import (
     check_threads,
     days_to_datetime,
     dispatch,
-    ewma,
     for_each_block,
     prepare,
     repeat_runners,
     week_offset,
-    window_sums,
 )
+from lbprun.workload._scans import ewma, window_sums
 from lbprun.workload.spikes import (
     check_thresholds,
     longest_previous,

@@ -30,8 +30,8 @@ from lbprun.workload._grid import (
     notes_warning,
     prepare,
     runner_column,
-    window_sums,
 )
+from lbprun.workload._scans import window_sums
 from lbprun.workload.acwr import check_windows
 from lbprun.workload.shoes import check_limit, shoe_totals
 

@@ -34,9 +34,9 @@ from lbprun.workload._grid import (
     prepare,
     repeat_runners,
     runner_column,
-    segmented_cumsum,
     week_offset,
 )
+from lbprun.workload._scans import segmented_cumsum
 from lbprun.workload.weekly import week_grid, week_start_days
 
 __all__ = ["shoe_mileage", "surface_share"]

@@ -34,9 +34,8 @@ from lbprun.workload._grid import (
     for_each_block,
     prepare,
     week_offset,
-    window_max,
-    window_sums,
 )
+from lbprun.workload._scans import window_max, window_sums
 from lbprun.workload.weekly import WeeklyArrays, weekly_arrays, weekly_frame
 
 __all__ = ["BASELINES", "load_spikes", "single_run_spikes"]

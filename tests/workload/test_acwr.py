@@ -8,7 +8,7 @@ import pytest
 from workload_logs import log, naive_acwr, random_log
 
 from lbprun._checks import ArgumentError
-from lbprun.workload._grid import linear_recursion
+from lbprun.workload._scans import linear_recursion
 from lbprun.workload.acwr import ACWR_COLUMNS, acwr, compute_workload
 from lbprun.workload.spikes import load_spikes, single_run_spikes
 from lbprun.workload.weekly import weekly_load
