@@ -29,7 +29,6 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,15 +36,9 @@ import pandas as pd
 from scipy import special, stats
 
 from lbprun._checks import ArgumentError, check_choice, check_columns, check_level
-from lbprun._result import Result
 from lbprun.exceptions import DataQualityWarning, SparseDataWarning
-from lbprun.measures.intervals import (
-    PROPORTION_METHODS,
-    RATE_METHODS,
-    proportion_ci_arrays,
-    rate_ci_arrays,
-)
-from lbprun.measures.survival import (
+from lbprun.measures._cohort import (
+    ALL,
     as_text,
     by_columns,
     check_rows,
@@ -56,9 +49,16 @@ from lbprun.measures.survival import (
     risk_intervals,
     warn_note,
 )
+from lbprun.measures._incidence_results import IncidenceRateResult, IncidenceResult
+from lbprun.measures.intervals import (
+    PROPORTION_METHODS,
+    RATE_METHODS,
+    proportion_ci_arrays,
+    rate_ci_arrays,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.axes import Axes
+    pass
 
 __all__ = [
     "EXPOSURES",
@@ -73,115 +73,6 @@ __all__ = [
 EXPOSURES = ("hours", "km", "days")
 #: Interval methods for the rate ratio.
 RATIO_METHODS = ("exact", "wald")
-_ALL = "all"
-_UNIT_LABEL = {"hours": "h", "km": "km", "days": "days"}
-
-
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class IncidenceResult(Result):
-    """Cumulative incidence (risk) of a first LBP onset: an overall row and one per group.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Columns ``by, group, n, events, estimate, ci_low, ci_high, method, level``; the overall
-        row has ``by == group == "all"``; ``estimate = events / n``.
-    notes : tuple of str
-        Runners left out of the group rows (missing group) and other remarks.
-    onset : str
-        The onset column.
-    by : tuple of str
-        Grouping columns (crossed), empty for none.
-    method : str
-        Binomial interval method (see :func:`lbprun.measures.intervals.proportion_ci`).
-    level : float
-        Confidence level.
-    """
-
-    onset: str
-    by: tuple[str, ...] = ()
-    method: str
-    level: float
-
-    def _title(self) -> str:
-        return f"Cumulative incidence of {self.onset} during follow-up"
-
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Plot each group's risk and interval; see :func:`lbprun.plots.survival.plot_estimates`."""
-        from lbprun.plots.survival import plot_estimates
-
-        return plot_estimates(self, ax=ax)
-
-
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class IncidenceRateResult(Result):
-    """Incidence rates per exposure and rate ratios between groups.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Columns ``by, group, n, events, person_time, exposure, estimate, ci_low, ci_high,
-        method, level, per``: ``person_time`` is in the unit named by ``exposure`` ("hours",
-        "km" or "days") and ``estimate`` is events per ``per`` units (NaN when there is no
-        exposure).
-    rate_ratios : pandas.DataFrame
-        One row per non-reference group: ``by, group, reference, events, person_time,
-        reference_events, reference_person_time, estimate, ci_low, ci_high, p_value, method,
-        level`` with ``estimate = rate(group) / rate(reference)``. Empty without ``by``.
-    per_runner : pandas.DataFrame
-        ``runner_id, group, events, person_time`` for every cohort runner (left out of
-        :meth:`to_dict`).
-    notes : tuple of str
-        Ignored runs, zero exposure, undefined ratios.
-    exposure : str
-        ``"hours"``, ``"km"`` or ``"days"``.
-    per : float
-        Rate multiplier.
-    by : tuple of str
-        Grouping columns (crossed), empty for none.
-    method, ratio_method : str
-        Interval methods of the rates and of the rate ratios.
-    level : float
-        Confidence level.
-    recurrent : bool
-        Whether every episode counted (``episodes=``) or only the first onset.
-    reference : str or None
-        Reference group of the rate ratios.
-    """
-
-    rate_ratios: pd.DataFrame
-    per_runner: pd.DataFrame
-    exposure: str
-    per: float
-    by: tuple[str, ...] = ()
-    method: str
-    ratio_method: str
-    level: float
-    recurrent: bool = False
-    reference: str | None = None
-    _private_fields: tuple[str, ...] = ("per_runner",)
-
-    def _title(self) -> str:
-        events = "LBP episodes" if self.recurrent else "first LBP onsets"
-        return f"Incidence rate of {events} per {self.per:g} {self.exposure} at risk"
-
-    def summary(self) -> str:
-        """Return the rates, the rate ratios (if any) and the numbered notes as text."""
-        text = super().summary()
-        if self.rate_ratios.empty:
-            return text
-        head, sep, notes = text.partition("\nNotes:")
-        ratios = self.rate_ratios.to_string(index=False)
-        return f"{head}\nRate ratios ({self.ratio_method}):\n{ratios}{sep}{notes}"
-
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Plot each group's rate and interval; see :func:`lbprun.plots.survival.plot_estimates`."""
-        from lbprun.plots.survival import plot_estimates
-
-        return plot_estimates(self, ax=ax)
-
-
-# Cumulative incidence
 
 
 def cumulative_incidence(
@@ -488,7 +379,7 @@ def incidence_rate(
     per_runner = pd.DataFrame(
         {
             "runner_id": cohort["runner_id"].to_numpy(),
-            "group": [labels[c] if c >= 0 else None for c in codes] if by_cols else _ALL,
+            "group": [labels[c] if c >= 0 else None for c in codes] if by_cols else ALL,
             "events": events,
             "person_time": time,
         }
