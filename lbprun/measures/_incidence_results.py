@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["IncidenceRateResult", "IncidenceResult"]
 
+
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class IncidenceResult(Result):
     """Cumulative incidence (risk) of a first LBP onset: an overall row and one per group.
