@@ -60,7 +60,7 @@ from lbprun.models.risk_factors import RiskFactorResult, fit_risk_factors
 from lbprun.plots.models import plot_calibration, plot_dose_response, plot_forest
 from lbprun.plots.workload import plot_runner_load
 from lbprun.simulate import SimulatedData, SimulationDesign, simulate_cohort, simulate_survey
-from lbprun.workload.acwr import acwr
+from lbprun.workload.acwr import acwr, compute_workload
 from lbprun.workload.engines import run_workload
 from lbprun.workload.exposure import exposure_summary
 from lbprun.workload.monotony import training_monotony
@@ -98,6 +98,7 @@ __all__ = [
     "WatchImportReport",
     "__version__",
     "acwr",
+    "compute_workload",
     "cumulative_incidence",
     "data_dictionary",
     "datasets",
