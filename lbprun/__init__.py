@@ -21,6 +21,7 @@ from lbprun.exceptions import (
     LbprunError,
     LbprunWarning,
     ModelFileError,
+    NotAnActivityError,
     SeparationWarning,
     SparseDataWarning,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "LbprunError",
     "LbprunWarning",
     "ModelFileError",
+    "NotAnActivityError",
     "PrevalenceResult",
     "RateModelResult",
     "RiskFactorResult",

@@ -7,6 +7,7 @@ them all; each also derives from the built-in class a Python user would expect (
     LbprunError(Exception)
      ├─ DataValidationError(LbprunError, ValueError)   .failure_cases: DataFrame
      ├─ DataReadError(LbprunError, ValueError)         a file that cannot be read at all
+     │   └─ NotAnActivityError                         a readable watch file without an activity
      ├─ ModelFileError(LbprunError, ValueError)        tampered, wrong version, wrong schema
      └─ ConvergenceError(LbprunError, RuntimeError)
 
@@ -41,6 +42,7 @@ __all__ = [
     "LbprunError",
     "LbprunWarning",
     "ModelFileError",
+    "NotAnActivityError",
     "SeparationWarning",
     "SparseDataWarning",
 ]
@@ -70,6 +72,15 @@ class DataValidationError(LbprunError, ValueError):
 
 class DataReadError(LbprunError, ValueError):
     """A file that cannot be read at all (corrupt, truncated, wrong format, empty)."""
+
+
+class NotAnActivityError(DataReadError):
+    """A readable watch file that holds no recorded activity.
+
+    A GPX route or a track without times, or a FIT settings, workout or monitoring file.
+    Reading such a file on its own raises this error; in a folder of watch files it is skipped
+    with a note.
+    """
 
 
 class ModelFileError(LbprunError, ValueError):

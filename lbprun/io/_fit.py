@@ -2,7 +2,15 @@
 
 One activity per ``session`` message (a multisport file has several). When a file has no
 session, the ``record`` messages are summed instead. Each activity is returned as a plain dict
-of raw values; :mod:`lbprun.io.wearables` normalises, filters and anonymises them.
+of raw values; :mod:`lbprun.io.wearables` normalises, filters and anonymises them. Remarks on
+the file (fields read as raw bytes) travel in the first record's ``reader_notes``.
+
+Real devices write a few things the FIT profile does not foresee, handled here: field sizes
+that do not match their base type (COROS watches; such fields are read as raw bytes), a zero
+``activity.local_timestamp`` (Zwift; the offset is ignored), an average heart rate of 0 when no
+sensor was worn (read as missing), and times relative to the device's power-on (older
+Garmin units; an error, since no calendar date can be derived). Files that are not activities
+(settings, workouts, monitoring, weight scale) raise :class:`NotAnActivityError`.
 """
 
 from __future__ import annotations
@@ -10,15 +18,18 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import struct
+import warnings
 from pathlib import Path
 from typing import Any
 
-from lbprun.exceptions import DataReadError
+from lbprun.exceptions import DataReadError, NotAnActivityError
 from lbprun.io._watch_bytes import file_bytes, gunzip
 
 __all__ = ["read_fit", "read_fit_bytes"]
 
 _SEMICIRCLE_DEG = 180.0 / 2**31
+#: The largest UTC offset in use (UTC+14); a larger local_timestamp - timestamp is a device bug.
+_MAX_OFFSET_MIN = 14 * 60
 
 
 def read_fit(path: Path, name: str | None = None) -> list[dict[str, Any]]:
@@ -35,23 +46,35 @@ def read_fit_bytes(raw: bytes, label: str, *, gzipped: bool = False) -> list[dic
     if gzipped:
         raw = gunzip(raw, label)
     messages: dict[str, list[dict[str, Any]]] = {}
-    try:
-        with fitdecode.FitReader(
-            io.BytesIO(raw),
-            check_crc=fitdecode.CrcCheck.RAISE,
-            error_handling=fitdecode.ErrorHandling.RAISE,
-        ) as reader:
-            for frame in reader:
-                if frame.frame_type != fitdecode.FIT_FRAME_DATA:
-                    continue
-                if frame.name in ("file_id", "session", "record", "activity"):
-                    values = {f.name: f.value for f in frame.fields}
-                    messages.setdefault(frame.name, []).append(values)
-    except fitdecode.FitCRCError as error:
-        raise DataReadError(f"{label}: corrupt FIT file, CRC check failed ({error}).") from None
-    except (fitdecode.FitError, ValueError, KeyError, struct.error) as error:
-        raise DataReadError(f"{label}: corrupt or truncated FIT file ({error}).") from None
-    return _activities(messages, label)
+    # ErrorHandling.WARN only relaxes field sizes and developer-field definitions that do not
+    # match the profile (real COROS files); the CRC and the structure are still checked.
+    with warnings.catch_warnings(record=True) as relaxed:
+        warnings.simplefilter("always")
+        try:
+            with fitdecode.FitReader(
+                io.BytesIO(raw),
+                check_crc=fitdecode.CrcCheck.RAISE,
+                error_handling=fitdecode.ErrorHandling.WARN,
+            ) as reader:
+                for frame in reader:
+                    if frame.frame_type != fitdecode.FIT_FRAME_DATA:
+                        continue
+                    if frame.name in ("file_id", "session", "record", "activity"):
+                        values = {f.name: f.value for f in frame.fields}
+                        messages.setdefault(frame.name, []).append(values)
+        except fitdecode.FitCRCError as error:
+            raise DataReadError(
+                f"{label}: corrupt FIT file, CRC check failed ({error})."
+            ) from None
+        except (fitdecode.FitError, ValueError, KeyError, struct.error) as error:
+            raise DataReadError(f"{label}: corrupt or truncated FIT file ({error}).") from None
+    activities = _activities(messages, label)
+    if relaxed:
+        activities[0]["reader_notes"] = [
+            f"{label}: {len(relaxed)} FIT field definition(s) do not match the FIT profile "
+            "(a known device quirk); those fields were read as raw bytes and not used."
+        ]
+    return activities
 
 
 def _activities(messages: dict[str, list[dict[str, Any]]], label: str) -> list[dict[str, Any]]:
@@ -66,6 +89,9 @@ def _activities(messages: dict[str, list[dict[str, Any]]], label: str) -> list[d
         "utc_offset_min": offset,
     }
     sessions = messages.get("session") or []
+    kind = file_id.get("type")
+    if not sessions and kind not in (None, "activity", 4):
+        raise NotAnActivityError(f"{label}: a FIT {kind} file, not an activity.")
     if not sessions:
         if not records:
             raise DataReadError(f"{label}: FIT file has neither session nor record messages.")
@@ -73,22 +99,27 @@ def _activities(messages: dict[str, list[dict[str, Any]]], label: str) -> list[d
     out = []
     for session in sessions:
         start = session.get("start_time") or session.get("timestamp")
+        if isinstance(start, int):
+            raise DataReadError(
+                f"{label}: FIT times are counted from the device's power-on, not calendar "
+                "times; the date of the activity is unknown."
+            )
         if not isinstance(start, _dt.datetime):
             raise DataReadError(f"{label}: FIT session without a start time.")
         elapsed = session.get("total_elapsed_time")
         timer = session.get("total_timer_time")
-        distance = session.get("total_distance")
+        distance = _float(session.get("total_distance"))
         if distance is None:
             distance = _from_records(records, label)["distance_km"] * 1000.0
         out.append(
             {
                 **common,
                 "start_time": start,
-                "distance_km": float(distance) / 1000.0,
-                "duration_min": _minutes(elapsed if elapsed is not None else timer),
+                "distance_km": distance / 1000.0,
+                "duration_min": _minutes(timer if _float(elapsed) is None else elapsed),
                 "moving_time_min": _minutes(timer),
                 "elevation_gain_m": _float(session.get("total_ascent")),
-                "avg_hr": _float(session.get("avg_heart_rate")),
+                "avg_hr": _heart_rate(session.get("avg_heart_rate")),
                 "raw_type": _sport(session),
                 "start_lat": _degrees(session.get("start_position_lat")),
                 "start_lon": _degrees(session.get("start_position_long")),
@@ -102,13 +133,13 @@ def _from_records(records: list[dict[str, Any]], label: str) -> dict[str, Any]:
     times = [r["timestamp"] for r in records if isinstance(r.get("timestamp"), _dt.datetime)]
     if not times:
         raise DataReadError(f"{label}: FIT records carry no timestamps.")
-    distances = [float(r["distance"]) for r in records if r.get("distance") is not None]
+    distances = [d for r in records if (d := _float(r.get("distance"))) is not None]
     heights = [
-        float(h)
+        h
         for r in records
-        if (h := r.get("enhanced_altitude", r.get("altitude"))) is not None
+        if (h := _float(r.get("enhanced_altitude", r.get("altitude")))) is not None
     ]
-    rates = [float(r["heart_rate"]) for r in records if r.get("heart_rate") is not None]
+    rates = [rate for r in records if (rate := _heart_rate(r.get("heart_rate"))) is not None]
     first = next((r for r in records if r.get("position_lat") is not None), {})
     return {
         "start_time": min(times),
@@ -132,7 +163,9 @@ def _utc_offset(activities: list[dict[str, Any]]) -> float | None:
     for message in activities:
         local, utc = message.get("local_timestamp"), message.get("timestamp")
         if isinstance(local, _dt.datetime) and isinstance(utc, _dt.datetime):
-            return round((local - utc).total_seconds() / 60.0)
+            offset = round((local - utc).total_seconds() / 60.0)
+            # a zero local_timestamp (Zwift) reads as 1989-12-31: no offset, not -28 years
+            return offset if abs(offset) <= _MAX_OFFSET_MIN else None
     return None
 
 
@@ -146,14 +179,26 @@ def _sport(session: dict[str, Any]) -> str | None:
 
 
 def _minutes(seconds: Any) -> float | None:
-    return None if seconds is None else float(seconds) / 60.0
+    value = _float(seconds)
+    return None if value is None else value / 60.0
 
 
 def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
+    """A number, or None for a missing value or one fitdecode left as raw bytes."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _heart_rate(value: Any) -> float | None:
+    """A heart rate in bpm; 0 (written when no sensor was worn) is missing."""
+    if not isinstance(value, int | float) or value <= 0:
+        return None
+    return float(value)
 
 
 def _degrees(semicircles: Any) -> float | None:
-    if semicircles is None or isinstance(semicircles, float):
+    if isinstance(semicircles, float):
         return semicircles
-    return float(semicircles) * _SEMICIRCLE_DEG
+    value = _float(semicircles)
+    return None if value is None else value * _SEMICIRCLE_DEG

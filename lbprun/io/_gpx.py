@@ -9,6 +9,12 @@ than 1 cm per km. Each activity is returned as a plain dict of raw values;
 TCX (Garmin Training Center) is read with :mod:`xml.etree.ElementTree`: one activity per
 ``<Activity>``, distance and moving time from the laps' ``DistanceMeters`` and
 ``TotalTimeSeconds``, elapsed time from the first to the last ``Trackpoint``.
+
+Real files: a track without times (a planned route) is skipped when the file holds timed
+tracks too, and a file with no timed track raises :class:`NotAnActivityError`; point times
+before 1990 are placeholders (GPSBabel writes 1901-12-13T20:45:52Z for an unknown time) and
+count as missing; points out of time order are allowed (start and end are the earliest and
+the latest time, and moving time is capped at the elapsed time). Remarks travel in the first record's ``reader_notes``.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any
 
-from lbprun.exceptions import DataReadError
+from lbprun.exceptions import DataReadError, NotAnActivityError
 from lbprun.io._watch_bytes import file_bytes, gunzip
 
 __all__ = ["MOVING_SPEED_M_S", "read_gpx", "read_gpx_bytes", "read_tcx", "read_tcx_bytes"]
@@ -25,6 +31,8 @@ __all__ = ["MOVING_SPEED_M_S", "read_gpx", "read_gpx_bytes", "read_tcx", "read_t
 #: Speed (m/s) at or above which an interval between two points counts as moving (1 km/h, the
 #: stopped-speed threshold gpxpy uses).
 MOVING_SPEED_M_S = 1000.0 / 3600.0
+#: Times before this are placeholders for an unknown time, not real GPS times.
+_FIRST_REAL_YEAR = 1990
 
 
 def read_gpx(path: Path, name: str | None = None) -> list[dict[str, Any]]:
@@ -47,31 +55,50 @@ def read_gpx_bytes(raw: bytes, label: str, *, gzipped: bool = False) -> list[dic
     except (gpxpy.gpx.GPXException, UnicodeDecodeError, ValueError) as error:
         raise DataReadError(f"{label}: malformed or truncated GPX file ({error}).") from None
     if not gpx.tracks:
-        raise DataReadError(f"{label}: GPX file has no track (<trk>).")
-    return [_track(track, gpx, label, number) for number, track in enumerate(gpx.tracks, 1)]
+        raise NotAnActivityError(f"{label}: GPX file has no track (<trk>), so no activity.")
+    timed = [(n, t) for n, t in enumerate(gpx.tracks, 1) if any(map(_time, _points(t)))]
+    if not timed:
+        raise NotAnActivityError(
+            f"{label}: no GPX track has usable timestamps (a route, or placeholder times before 1990)."
+        )
+    records = [_track(track, gpx, label) for _, track in timed]
+    untimed = [str(n) for n in range(1, len(gpx.tracks) + 1) if n not in dict(timed)]
+    if untimed:
+        records[0]["reader_notes"] = [
+            f"{label}: track(s) {', '.join(untimed)} without timestamped points were skipped."
+        ]
+    return records
 
 
-def _track(track: Any, gpx: Any, label: str, number: int) -> dict[str, Any]:
+def _points(track: Any) -> list[Any]:
+    return [p for segment in track.segments for p in segment.points]
+
+
+def _time(point: Any) -> _dt.datetime | None:
+    """The point's time, or None when missing or a placeholder (before 1990)."""
+    when = point.time
+    return when if when is not None and when.year >= _FIRST_REAL_YEAR else None
+
+
+def _track(track: Any, gpx: Any, label: str) -> dict[str, Any]:
     from gpxpy.geo import haversine_distance
 
     segments = [seg.points for seg in track.segments if seg.points]
-    times = [p.time for points in segments for p in points if p.time is not None]
-    if not times:
-        raise DataReadError(f"{label}: track {number} has no timestamped points.")
+    times = [t for points in segments for p in points if (t := _time(p)) is not None]
     distance_m = moving_s = gain_m = 0.0
     rates: list[float] = []
     for points in segments:
         for a, b in zip(points, points[1:], strict=False):
             step = haversine_distance(a.latitude, a.longitude, b.latitude, b.longitude)
             distance_m += step
-            if a.time is not None and b.time is not None:
+            if _time(a) is not None and _time(b) is not None:
                 seconds = (b.time - a.time).total_seconds()
                 if seconds > 0 and step / seconds >= MOVING_SPEED_M_S:
                     moving_s += seconds
             if a.elevation is not None and b.elevation is not None:
                 gain_m += max(b.elevation - a.elevation, 0.0)
         rates.extend(r for p in points if (r := _heart_rate(p)) is not None)
-    start, end = times[0], times[-1]
+    start, end = min(times), max(times)
     offset = None
     if start.tzinfo is not None and start.utcoffset() is not None:
         offset = round(start.utcoffset().total_seconds() / 60.0)
@@ -85,7 +112,7 @@ def _track(track: Any, gpx: Any, label: str, number: int) -> dict[str, Any]:
         "utc_offset_min": offset,
         "distance_km": distance_m / 1000.0,
         "duration_min": _seconds(start, end) / 60.0,
-        "moving_time_min": moving_s / 60.0,
+        "moving_time_min": min(moving_s, _seconds(start, end)) / 60.0,
         "elevation_gain_m": gain_m if has_elevation else None,
         "avg_hr": sum(rates) / len(rates) if rates else None,
         "raw_type": track.type,
@@ -108,9 +135,10 @@ def _heart_rate(point: Any) -> float | None:
         for element in extension.iter():
             if element.tag.rsplit("}", 1)[-1].lower() == "hr" and element.text:
                 try:
-                    return float(element.text)
+                    rate = float(element.text)
                 except ValueError:
                     return None
+                return rate if rate > 0 else None
     return None
 
 
@@ -175,9 +203,10 @@ def _tcx_activity(activity: Any, label: str, number: int) -> dict[str, Any]:
         ) from None
     if not times:
         raise DataReadError(f"{label}: activity {number} has no start time.")
-    elapsed = _seconds(times[0], times[-1]) if len(times) > 1 else sum(lap_seconds)
+    # elapsed time includes the timer time: the first trackpoint may come after the lap start
+    elapsed = max(_seconds(min(times), max(times)), sum(lap_seconds))
     weights = [s for s in lap_seconds if s > 0]
-    start = times[0]
+    start = min(times)
     offset = None
     if start.utcoffset() is not None:
         offset = round(start.utcoffset().total_seconds() / 60.0)

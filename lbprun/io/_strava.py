@@ -76,7 +76,7 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
     "moving_time": {
         "en": ("Moving Time",),
         "de": ("Bewegungszeit", "Zeit in Bewegung"),
-        "fr": ("Temps de déplacement", "Temps en mouvement"),
+        "fr": ("Temps de déplacement", "Temps en mouvement", "Durée de déplacement"),
         "it": ("Tempo in movimento",),
         "es": ("Tiempo en movimiento",),
     },
@@ -110,7 +110,7 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "perceived_exertion": {
         "en": ("Perceived Exertion",),
-        "de": ("Wahrgenommene Anstrengung", "Empfundene Anstrengung"),
+        "de": ("Wahrgenommene Anstrengung", "Empfundene Anstrengung", "Gefühlte Anstrengung"),
         "fr": ("Effort perçu",),
         "it": ("Sforzo percepito",),
         "es": ("Esfuerzo percibido",),
@@ -118,7 +118,7 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
     "activity_gear": {
         "en": ("Activity Gear",),
         "de": ("Aktivitätsausrüstung", "Ausrüstung"),
-        "fr": ("Équipement de l'activité", "Équipement"),
+        "fr": ("Équipement de l'activité", "Équipement", "Matériel utilisé pour l'activité"),
         "it": ("Attrezzatura attività", "Attrezzatura"),
         "es": ("Equipo de la actividad", "Equipamiento"),
     },
@@ -131,8 +131,12 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "private_note": {
         "en": ("Activity Private Note",),
-        "de": ("Private Notiz zur Aktivität", "Private Aktivitätsnotiz"),
-        "fr": ("Note privée de l'activité",),
+        "de": (
+            "Private Notiz zur Aktivität",
+            "Private Aktivitätsnotiz",
+            "Hinweis zur Privatsphäre für Aktivitäten",
+        ),
+        "fr": ("Note privée de l'activité", "Note privée sur les activités"),
         "it": ("Nota privata attività", "Nota privata dell'attività"),
         "es": ("Nota privada de la actividad",),
     },
@@ -308,7 +312,8 @@ def _read(export: _Export, need_files: bool) -> tuple[list[dict[str, Any]], dict
     languages: dict[str, int] = {}
     unmapped = []
     for i, name in enumerate(header):
-        hit = _HEADER_INDEX.get(_fold(name))
+        # untranslated headers come wrapped in HTML: <span class="translation_missing">Type</span>
+        hit = _HEADER_INDEX.get(_fold(re.sub(r"<[^>]*>", "", name)))
         if hit is None:
             unmapped.append(name)
             continue
@@ -329,6 +334,13 @@ def _read(export: _Export, need_files: bool) -> tuple[list[dict[str, Any]], dict
         place = places[which]
         return row[place] if place < len(row) else ""
 
+    def last(row: list[str], field: str) -> str:
+        """The last non-empty of a repeated column: real exports leave the second
+        ``Elapsed Time`` empty on some rows while the first one holds the seconds."""
+        places = positions.get(field, [])
+        values = [row[p] for p in reversed(places) if p < len(row) and row[p].strip()]
+        return values[0] if values else ""
+
     records = []
     for line, row in enumerate(body, start=2):
         try:
@@ -341,12 +353,12 @@ def _read(export: _Export, need_files: bool) -> tuple[list[dict[str, Any]], dict
             "utc_offset_min": None,
             "distance_display": _number(cell(row, "distance", 0), language),
             "distance_m": _number(cell(row, "distance", 1), language),
-            "duration_min": _minutes(_number(cell(row, "elapsed_time", -1), language)),
-            "moving_time_min": _minutes(_number(cell(row, "moving_time", -1), language)),
-            "average_speed_m_s": _number(cell(row, "average_speed", -1), language),
-            "elevation_gain_m": _number(cell(row, "elevation_gain", -1), language),
-            "avg_hr": _number(cell(row, "average_heart_rate", -1), language),
-            "rpe": _number(cell(row, "perceived_exertion", -1), language),
+            "duration_min": _minutes(_number(last(row, "elapsed_time"), language)),
+            "moving_time_min": _minutes(_number(last(row, "moving_time"), language)),
+            "average_speed_m_s": _number(last(row, "average_speed"), language),
+            "elevation_gain_m": _number(last(row, "elevation_gain"), language),
+            "avg_hr": _number(last(row, "average_heart_rate"), language),
+            "rpe": _number(last(row, "perceived_exertion"), language),
             "shoe_id": cell(row, "activity_gear").strip() or None,
             "raw_type": cell(row, "activity_type").strip() or None,
             "activity_id": cell(row, "activity_id").strip() or None,

@@ -16,6 +16,7 @@ import bisect
 import hashlib
 import os
 import re
+import warnings
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterable
@@ -27,7 +28,7 @@ import pandas as pd
 
 from lbprun._checks import ArgumentError
 from lbprun._result import Result
-from lbprun.exceptions import DataReadError
+from lbprun.exceptions import DataQualityWarning, DataReadError, NotAnActivityError
 from lbprun.io import _fit, _gpx, _strava
 
 __all__ = [
@@ -256,11 +257,13 @@ def read_watch_export(
             files = [(path, kind)]
         if not files:
             raise DataReadError(f"{path}: no Strava export, .gpx, .fit or .tcx file found.")
-        readers = {"gpx": _gpx.read_gpx, "tcx": _gpx.read_tcx, "fit": _fit.read_fit}
-        records = [r for f, k in files for r in readers[k](f, str(f))]
+        records = _read_files(files, info["notes"], folder=kind == "folder")
+        if not records:
+            raise DataReadError(f"{path}: none of the {len(files)} watch files is an activity.")
         files_read = len(files)
         kind = "+".join(sorted({r["source_format"] for r in records}))
     notes: list[str] = list(info["notes"])
+    notes.extend(n for r in records for n in r.pop("reader_notes", ()))
     log = [("read", len(records), f"{files_read} file(s) opened")]
 
     for record in records:
@@ -348,11 +351,15 @@ def normalise_type(raw: str | None) -> str:
     ('run', 'weight_training', 'unknown')
     >>> normalise_type("9")  # older Strava GPX files
     'run'
+    >>> normalise_type("cycling:commuting"), normalise_type("running:ultra")  # FIT sub_sports
+    ('ride', 'run')
 
     """
     if raw is None or not str(raw).strip():
         return "unknown"
     found = _TYPES.get(_strava._fold(raw))
+    if found is None and ":" in str(raw):  # a FIT sub_sport lbprun does not list
+        found = _TYPES.get(_strava._fold(str(raw).split(":", 1)[0]))
     if found is not None:
         return found
     return re.sub(r"[\W_]+", "_", str(raw).strip().casefold()).strip("_") or "unknown"
@@ -387,6 +394,25 @@ def _check_arguments(
                 f"tz must be an IANA time-zone name such as 'Europe/Rome'; got {tz!r}."
             ) from None
     return path, types, zone
+
+
+def _read_files(files: list[tuple[Path, str]], notes: list[str], *, folder: bool) -> list[Any]:
+    """Read watch files; in a folder, files holding no activity are skipped with a note."""
+    readers = {"gpx": _gpx.read_gpx, "tcx": _gpx.read_tcx, "fit": _fit.read_fit}
+    records: list[dict[str, Any]] = []
+    skipped = []
+    for file, kind in files:
+        try:
+            records.extend(readers[kind](file, str(file)))
+        except NotAnActivityError as error:
+            if not folder:
+                raise
+            skipped.append(str(error))
+    if skipped:
+        message = f"{len(skipped)} file(s) holding no activity were skipped: " + "; ".join(skipped)
+        warnings.warn(message, DataQualityWarning, stacklevel=3)
+        notes.append(message)
+    return records
 
 
 def _file_kind(path: Path) -> str | None:

@@ -78,6 +78,13 @@ _MESSAGES: dict[str, tuple[int, list[tuple[str, int, str, float, float, str]]]] 
             ("total_ascent", 22, "uint16", 1, 0, ""),
         ],
     ),
+    "device_info": (
+        23,
+        [
+            ("timestamp", 253, "uint32", 1, 0, "time"),
+            ("cum_operating_time", 7, "uint32", 1, 0, ""),
+        ],
+    ),
     "activity": (
         34,
         [
@@ -92,7 +99,12 @@ _MESSAGES: dict[str, tuple[int, list[tuple[str, int, str, float, float, str]]]] 
 
 #: FIT ``sport`` and ``sub_sport`` enum values used by the fixtures.
 SPORT = {"running": 1, "cycling": 2, "walking": 11}
-SUB_SPORT = {"generic": 0, "treadmill": 1, "trail": 3, "track": 4, "virtual_activity": 58}
+SUB_SPORT = {
+    "generic": 0, "treadmill": 1, "street": 2, "trail": 3, "track": 4, "commuting": 48,
+    "virtual_activity": 58, "ultra": 67,
+}  # fmt: skip
+#: FIT ``file`` types (``file_id.type``) used by the fixtures.
+FILE_TYPE = {"settings": 2, "activity": 4, "workout": 5, "weight": 9}
 
 
 def fit_crc(data: bytes, crc: int = 0) -> int:
@@ -117,8 +129,14 @@ def _raw(value: Any, base: str, scale: float, offset: float, kind: str) -> int:
     return int(round((value + offset) * scale))
 
 
-def encode_fit(messages: list[tuple[str, dict[str, Any]]]) -> bytes:
-    """Encode ``[(message name, {field: value})]`` as a FIT file (bytes)."""
+def encode_fit(
+    messages: list[tuple[str, dict[str, Any]]], *, byte_fields: tuple[str, ...] = ()
+) -> bytes:
+    """Encode ``[(message name, {field: value})]`` as a FIT file (bytes).
+
+    ``byte_fields`` (``"message.field"``) are declared one byte long whatever their base type,
+    as some COROS watches do for 32-bit fields; their value is written as a single byte.
+    """
     body = bytearray()
     local: dict[str, int] = {}
     for name, values in messages:
@@ -126,13 +144,17 @@ def encode_fit(messages: list[tuple[str, dict[str, Any]]]) -> bytes:
         if name not in local:
             local[name] = len(local)
             body += struct.pack("<BBBHB", 0x40 | local[name], 0, 0, number, len(fields))
-            for _, field_number, base, *_ in fields:
+            for field_name, field_number, base, *_ in fields:
                 code, fmt, _ = _BASE[base]
-                body += struct.pack("<BBB", field_number, struct.calcsize(fmt), code)
+                size = 1 if f"{name}.{field_name}" in byte_fields else struct.calcsize(fmt)
+                body += struct.pack("<BBB", field_number, size, code)
         body += struct.pack("<B", local[name])
         for field_name, _, base, scale, offset, kind in fields:
             raw = _raw(values.get(field_name), base, scale, offset, kind)
-            body += struct.pack("<" + _BASE[base][1], raw)
+            if f"{name}.{field_name}" in byte_fields:
+                body += struct.pack("<B", raw & 0xFF)
+            else:
+                body += struct.pack("<" + _BASE[base][1], raw)
     header = struct.pack("<BBHI4s", 14, 0x20, 2132, len(body), b".FIT")
     header += struct.pack("<H", fit_crc(header))
     data = header + bytes(body)
@@ -153,8 +175,17 @@ def fit_activity(
     offset_min: int | None = 60,
     with_session: bool = True,
     n_records: int = 5,
+    local_time: dt.datetime | None = None,
+    record_hr: int | None = None,
+    extra: list[tuple[str, dict[str, Any]]] | None = None,
+    byte_fields: tuple[str, ...] = (),
 ) -> bytes:
-    """A FIT activity: file_id, records along a meridian, a session and an activity message."""
+    """A FIT activity: file_id, records along a meridian, a session and an activity message.
+
+    ``local_time`` overrides ``activity.local_timestamp`` (Zwift writes the FIT epoch);
+    ``record_hr`` sets every record's heart rate; ``extra`` messages follow the file_id;
+    ``byte_fields`` are passed to :func:`encode_fit`.
+    """
     messages: list[tuple[str, dict[str, Any]]] = [
         (
             "file_id",
@@ -162,6 +193,7 @@ def fit_activity(
              "time_created": start},
         )
     ]  # fmt: skip
+    messages.extend(extra or [])
     for i in range(n_records):
         share = i / (n_records - 1)
         messages.append(
@@ -172,7 +204,7 @@ def fit_activity(
                     "position_lat": 45.0 + share * 0.05,
                     "position_long": 9.0,
                     "altitude": 100.0 + 10.0 * i,
-                    "heart_rate": 140 + i,
+                    "heart_rate": 140 + i if record_hr is None else record_hr,
                     "distance": share * distance_m,
                 },
             )
@@ -198,6 +230,7 @@ def fit_activity(
             )
         )
     local = None if offset_min is None else end + dt.timedelta(minutes=offset_min)
+    local = local_time if local_time is not None else local
     messages.append(
         (
             "activity",
@@ -205,7 +238,20 @@ def fit_activity(
              "local_timestamp": local},
         )
     )  # fmt: skip
-    return encode_fit(messages)
+    return encode_fit(messages, byte_fields=byte_fields)
+
+
+def fit_not_activity(file_type: str, when: dt.datetime) -> bytes:
+    """A FIT file that is not an activity (settings, workout, weight): only a file_id."""
+    return encode_fit(
+        [
+            (
+                "file_id",
+                {"type": FILE_TYPE[file_type], "manufacturer": 1, "product": 3113,
+                 "serial_number": 1, "time_created": when},
+            )
+        ]
+    )  # fmt: skip
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -438,9 +484,12 @@ def tcx_text(
     sport: str = "Running",
     serial: str = "3912345678",
     step_s: int = 60,
+    first_point_delay_s: int = 0,
 ) -> str:
     """A TCX document: ``laps`` are ``(seconds, metres, average heart rate)``; each lap has
-    trackpoints every ``step_s`` seconds climbing 2 m per point."""
+    trackpoints every ``step_s`` seconds climbing 2 m per point. With
+    ``first_point_delay_s`` the first trackpoint comes that late after the first lap's start
+    (as when a watch starts the timer before the first GPS fix)."""
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/'
@@ -455,6 +504,8 @@ def tcx_text(
             f"<AverageHeartRateBpm><Value>{hr}</Value></AverageHeartRateBpm><Track>"
         )
         for k in range(int(seconds // step_s) + 1):
+            if when == start and k * step_s < first_point_delay_s:
+                continue
             stamp = when + dt.timedelta(seconds=k * step_s)
             parts.append(
                 f"<Trackpoint><Time>{stamp.isoformat()}</Time><Position>"
@@ -467,3 +518,15 @@ def tcx_text(
     parts.append(f"<Creator><Name>Watch</Name><UnitId>{serial}</UnitId></Creator>")
     parts.append("</Activity></Activities></TrainingCenterDatabase>")
     return "".join(parts)
+
+
+def write_strava_csv(root: Path, header: list[str], rows: list[list[str]]) -> Path:
+    """Write a Strava export folder holding only ``activities.csv`` with these exact cells
+    (header names may repeat, as in real exports) and return the folder."""
+    root.mkdir(parents=True, exist_ok=True)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    (root / "activities.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    return root
