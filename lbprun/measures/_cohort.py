@@ -24,6 +24,20 @@ import pandas as pd
 from lbprun._checks import ArgumentError, check_columns
 from lbprun.exceptions import DataQualityWarning, DataValidationError
 
+__all__ = [
+    "ALL",
+    "as_text",
+    "by_columns",
+    "check_rows",
+    "day_numbers",
+    "group_codes",
+    "group_rows",
+    "member_mask",
+    "prepare_cohort",
+    "risk_intervals",
+    "warn_note",
+]
+
 #: Label of the whole-cohort row of grouped tables.
 ALL = "all"
 

@@ -46,6 +46,7 @@ __all__ = [
     "days_to_datetime",
     "dispatch",
     "for_each_block",
+    "local_datetimes",
     "notes_warning",
     "prepare",
     "repeat_runners",
@@ -115,8 +116,8 @@ def days_to_datetime(days: np.ndarray) -> np.ndarray:
     return days.view("M8[ns]")
 
 
-def day_numbers(values: pd.Series, name: str) -> np.ndarray:
-    """Return the local calendar date of each value as days since 1970-01-01."""
+def local_datetimes(values: pd.Series, name: str) -> pd.Series:
+    """Return ``activities[name]`` as naive datetimes: tz-aware values keep their local time."""
     if not pd.api.types.is_datetime64_any_dtype(values):
         try:
             values = pd.to_datetime(values)
@@ -127,7 +128,12 @@ def day_numbers(values: pd.Series, name: str) -> np.ndarray:
             ) from None
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         values = values.dt.tz_localize(None)  # local wall-clock time
-    raw = values.to_numpy(dtype="datetime64[ns]")
+    return values
+
+
+def day_numbers(values: pd.Series, name: str) -> np.ndarray:
+    """Return the local calendar date of each value as days since 1970-01-01."""
+    raw = local_datetimes(values, name).to_numpy(dtype="datetime64[ns]")
     if np.isnat(raw).any():
         raise ArgumentError(
             f"activities[{name!r}] must not be missing; got {int(np.isnat(raw).sum())} "

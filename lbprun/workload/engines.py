@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice, check_columns, check_positive_int
-from lbprun.workload._grid import rank_runners
+from lbprun.workload._grid import local_datetimes, rank_runners
 
 __all__ = ["CATEGORICAL_COLUMNS", "ENGINES", "FUNCTIONS", "run", "run_workload"]
 
@@ -106,17 +106,7 @@ def normalised_frame(activities: pd.DataFrame, columns: Sequence[str]) -> tuple[
     if "date" not in activities.columns and "start_time" in activities.columns:
         date_column = "start_time"
     check_columns(activities, ["runner_id", date_column, *columns], name="activities")
-    dates = activities[date_column]
-    if not pd.api.types.is_datetime64_any_dtype(dates):
-        try:
-            dates = pd.to_datetime(dates)
-        except (TypeError, ValueError) as error:
-            raise ArgumentError(
-                f"activities[{date_column!r}] must hold dates; got values that cannot be read "
-                f"as dates ({error})."
-            ) from None
-    if isinstance(dates.dtype, pd.DatetimeTZDtype):
-        dates = dates.dt.tz_localize(None)  # local wall-clock date
+    dates = local_datetimes(activities[date_column], date_column)
     runner = activities["runner_id"]
     for column, values in (("runner_id", runner), (date_column, dates)):
         if values.isna().any():
