@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from lbprun._checks import closest
+from lbprun._checks import ArgumentError, closest
 from lbprun.exceptions import DataQualityWarning
 from lbprun.io import _dates, _parse
 from lbprun.io._columns import check_units, resolve_columns
@@ -60,6 +61,8 @@ class Run:
         columns: Mapping[str, str] | None = None,
         units: Mapping[str, str] | None = None,
         keep_data: bool = True,
+        fill: Mapping[str, Any] | None = None,
+        activity_types: set[str] | None = None,
     ):
         self.src = src
         self.kind = kind
@@ -68,6 +71,17 @@ class Run:
         self.units = check_units(units, self.schema)
         self.keep_data = keep_data
         self.names = [self.rename.get(c, c) for c in src.columns]
+        self.fill = dict(fill or {})
+        for name in self.fill:
+            if name in self.names:
+                raise ArgumentError(
+                    f"{name} must be None when the data have a {name!r} column; got "
+                    f"{self.fill[name]!r} and a column {name!r} in {src.name}."
+                )
+        self.names += list(self.fill)
+        #: Normalised activity types kept (None: every row); rows of other types are excluded.
+        self.types = activity_types if self.names.count("activity_type") == 1 else None
+        self.excluded: Counter[str] = Counter()
         self.notes: list[str] = list(src.notes)
         self.date_state: dict[str, dict[str, Any]] = {}
         self.seen: list[tuple[np.ndarray, np.ndarray]] = []  # sorted (hash, row) per chunk
@@ -384,7 +398,13 @@ class Run:
 
     def process(self, raw: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
         """Validate one chunk; return its failure cases (``CASE_COLUMNS``)."""
+        if self.types is not None:
+            raw, rows = self._keep_types(raw, rows)
         self.rows_in += len(raw)
+        if self.fill:  # constant columns, after the source's own (labels cannot collide)
+            raw = raw.set_axis(range(raw.shape[1]), axis=1)
+            for value in self.fill.values():
+                raw[raw.shape[1]] = value
         typed, failures = self.coerce(raw)
         failed = pd.concat(failures, ignore_index=True) if failures else _empty()
         checks = [failed, *self.row_checks(typed, failed), self.duplicates(typed, rows)]
@@ -424,6 +444,21 @@ class Run:
         return out
 
     # -- whole file ---------------------------------------------------------------------------
+
+    def _keep_types(self, raw: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, Any]:
+        """Leave out rows whose activity type is not kept (missing or unknown types stay)."""
+        from lbprun.io._activity_types import normalise_type
+
+        recorded = raw.iloc[:, self.names.index("activity_type")]
+        labels = {v: normalise_type(v) for v in pd.unique(recorded.dropna().astype(str))}
+        types = recorded.astype(object).map(
+            lambda v: labels.get(str(v), "unknown"), na_action="ignore"
+        )
+        keep = (types.isna() | types.isin(self.types | {"unknown"})).to_numpy()
+        if keep.all():
+            return raw, rows
+        self.excluded.update(types[~keep].tolist())
+        return raw[keep], np.asarray(rows)[keep]
 
     def finish(self) -> pd.DataFrame:
         """Checks that need every row: overlapping episodes; the miles warning."""

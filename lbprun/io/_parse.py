@@ -48,6 +48,10 @@ _TRUE = frozenset({"yes", "y", "true", "t", "1", "1.0", "si", "sì", "sí", "ja"
 _FALSE = frozenset({"no", "n", "false", "f", "0", "0.0", "nein", "non"})
 
 _NUMBER_UNIT = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)\s*([A-Za-z]+)\.?$")
+#: A clock duration: ``H:MM:SS`` or ``M:SS`` (seconds may have decimals), as watch apps write.
+_CLOCK = r"\s*(?:(\d+):)?(\d+):([0-5]?\d(?:[.,]\d+)?)\s*"
+#: An ISO 8601 duration such as ``PT1H2M3S``.
+_ISO_DURATION = r"\s*P(?:\d+D)?T?(?:\d+H)?(?:\d+M)?(?:\d+(?:[.,]\d+)?S)?\s*"
 
 
 def _failures(pos: Any, check: str, values: Any, messages: Any) -> pd.DataFrame:
@@ -198,6 +202,8 @@ def to_float(
             values[parsed] = exact.astype(np.float64)
         except (TypeError, ValueError):
             values[parsed] = [float(v) for v in exact]
+    if column.endswith("_min"):
+        _clock_minutes(text, values, missing, factor)
     bad = np.flatnonzero(values.isna().to_numpy() & ~missing)
     rows: list[tuple[int, str, Any, str]] = []
     own = "km" if column.endswith("_km") else "min" if column.endswith("_min") else "m"
@@ -234,6 +240,33 @@ def to_float(
         )
     failures = pd.DataFrame(rows, columns=FAILURE_COLUMNS) if rows else no_failures()
     return values * factor, failures
+
+
+def _clock_minutes(text: pd.Series, values: pd.Series, missing: np.ndarray, factor: float) -> None:
+    """Fill ``values`` (in place) where ``text`` is a clock or ISO 8601 duration, in minutes.
+
+    ``H:MM:SS`` and ``M:SS`` (Garmin Connect, Polar, Runkeeper, Excel exports) and
+    ``PT1H2M3S`` are durations whatever ``units=`` says, so they are stored divided by the
+    unit's factor (the caller multiplies every value by it).
+    """
+    todo = values.isna().to_numpy() & ~missing
+    if not todo.any():
+        return
+    sub = text[todo].astype("string")
+    parts = sub.str.fullmatch(_CLOCK)
+    if parts.fillna(False).any():
+        found = sub[parts.fillna(False)].str.extract(r"^" + _CLOCK + r"$")
+        hours = pd.to_numeric(found[0], errors="coerce").fillna(0.0)
+        minutes = pd.to_numeric(found[1], errors="coerce")
+        seconds = pd.to_numeric(found[2].str.replace(",", ".", regex=False), errors="coerce")
+        ok = ~(found[0].notna() & (minutes > 59))  # H:MM:SS needs MM < 60
+        total = (hours * 60.0 + minutes + seconds / 60.0)[ok]
+        values.loc[total.index] = total.to_numpy(dtype=np.float64) / factor
+    iso = sub.str.fullmatch(_ISO_DURATION).fillna(False) & sub.str.contains(r"\d", regex=True)
+    if iso.any():
+        spans = pd.to_timedelta(sub[iso].str.strip().str.replace(",", "."), errors="coerce")
+        spans = spans[spans.notna()]
+        values.loc[spans.index] = spans.dt.total_seconds().to_numpy() / 60.0 / factor
 
 
 def to_bool(raw: pd.Series, column: str) -> tuple[pd.Series, pd.DataFrame]:

@@ -25,14 +25,15 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from lbprun._checks import check_choice
+from lbprun._checks import ArgumentError, check_choice
 from lbprun.exceptions import DataReadError
+from lbprun.io._activity_types import kept_types
 from lbprun.io._parse import is_formula
 from lbprun.io.validate import ValidationReport, run_validation
 
@@ -45,7 +46,7 @@ __all__ = [
     "write_rejected",
 ]
 
-_WATCH_SUFFIXES = (".zip", ".gpx", ".fit", ".gpx.gz", ".fit.gz")
+_WATCH_SUFFIXES = (".zip", ".gpx", ".fit", ".tcx", ".gpx.gz", ".fit.gz", ".tcx.gz")
 
 _DOC_PARAMETERS = """
     Parameters
@@ -72,7 +73,8 @@ _DOC_PARAMETERS = """
         labels, datetime64 dates; other columns untouched) with ``attrs["lbprun"]`` (source,
         kind, format, renamed, units, notes, rows_in). With ``on_error="drop"`` the report,
         whose ``data`` holds the valid rows and ``rejected`` every other row with its reasons
-        (``rows_in == rows_kept + rows_rejected``).
+        (``rows_in == rows_kept + rows_rejected + rows_excluded``; only training logs read
+        with ``activity_types=`` exclude rows).
 
     Raises
     ------
@@ -96,6 +98,8 @@ def _read(
     sheet: str | int | None,
     name: str | None = None,
     fmt: str | None = None,
+    fill: Mapping[str, Any] | None = None,
+    activity_types: set[str] | None = None,
 ) -> pd.DataFrame | ValidationReport:
     check_choice("on_error", on_error, ("raise", "drop"))
     report = run_validation(
@@ -107,6 +111,8 @@ def _read(
         sheet=sheet,
         keep_data=True,
         fmt=fmt,
+        fill=fill,
+        activity_types=activity_types,
     )
     table_level = report.failure_cases["check"].isin(
         ("required_column", "one_of_required", "duplicate_column")
@@ -200,9 +206,24 @@ def read_activities(
     units: Mapping[str, str] | None = None,
     on_error: str = "raise",
     sheet: str | int | None = None,
+    runner_id: str | None = None,
+    activity_types: Iterable[str] | None = ("run",),
 ) -> pd.DataFrame | ValidationReport:
     """Read and validate a training log (one row per run).
     {parameters}
+    runner_id : str or None, default=None
+        For one runner's own log without a ``runner_id`` column (a watch export, a Garmin
+        Connect or Polar CSV): the identifier given to every run. A log that has a
+        ``runner_id`` column must not be given one (ArgumentError). Watch files read without
+        it get a pseudonym (see ``read_watch_export``).
+    activity_types : iterable of str or None, default=("run",)
+        Activity types to keep when the log has an ``activity_type`` column (recorded labels
+        such as ``"Running"``, ``"Treadmill Running"``, ``"Lauf"`` are normalised by
+        ``lbprun.io.wearables.normalise_type``; ``"run"`` stands for every running type).
+        Rows of other types (rides, swims, walks) are left out and counted in the report's
+        ``rows_excluded``; rows with an empty or unrecognised type are kept. None keeps every
+        row.
+
     Notes
     -----
     A ``date`` or a ``start_time`` column is required (``date`` is then the local date of
@@ -221,9 +242,14 @@ def read_activities(
     >>> out["date"].dt.strftime("%Y-%m-%d").tolist(), out["duration_min"].tolist()
     (['2025-03-01'], [54.0])
     """
+    if runner_id is not None and (not isinstance(runner_id, str) or not runner_id.strip()):
+        raise ArgumentError(f"runner_id must be a non-empty string; got {runner_id!r}.")
+    types = None if activity_types is None else kept_types(activity_types)
     name = fmt = None
+    fill = None if runner_id is None else {"runner_id": runner_id}
     if isinstance(source, str | Path) and _is_watch(Path(source)):
-        source, name, fmt = _read_watch(Path(source)), str(source), "watch"
+        watch = _read_watch(Path(source), runner_id, activity_types)
+        source, name, fmt, fill, types = watch, str(source), "watch", None, None
     return _read(
         source,
         "activities",
@@ -233,6 +259,8 @@ def read_activities(
         sheet=sheet,
         name=name,
         fmt=fmt,
+        fill=fill,
+        activity_types=types,
     )
 
 
@@ -247,16 +275,18 @@ def _is_watch(path: Path) -> bool:
     return path.is_dir() or name.endswith(_WATCH_SUFFIXES)
 
 
-def _read_watch(path: Path) -> pd.DataFrame:
+def _read_watch(
+    path: Path, runner_id: str | None = None, activity_types: Any = ("run",)
+) -> pd.DataFrame:
     try:
         from lbprun.io import wearables
     except ImportError as error:
         raise DataReadError(
-            f"{path}: watch formats (Strava export folders and zips, .gpx, .fit) need "
+            f"{path}: watch formats (Strava export folders and zips, .gpx, .fit, .tcx) need "
             f"lbprun.io.wearables and the [watch] extra (pip install 'lbprun[watch]'); "
             f"{error}."
         ) from None
-    return wearables.read_watch_export(path)
+    return wearables.read_watch_export(path, runner_id=runner_id, activity_types=activity_types)
 
 
 def escape_formula(value: Any) -> Any:

@@ -68,9 +68,13 @@ class ValidationReport(Result):
         The file as given, or ``"<DataFrame>"``.
     row_kind : str
         How ``row`` counts: ``line``, ``excel``, ``record`` or ``position``.
-    rows_in, rows_kept, rows_rejected : int
-        Rows read, rows that passed, rows with at least one failure; ``rows_in == rows_kept +
-        rows_rejected``. A table-level failure (a missing column) rejects every row.
+    rows_in, rows_kept, rows_rejected, rows_excluded : int
+        Rows read, rows that passed, rows with at least one failure, rows left out as another
+        activity type than those kept (training logs read with ``activity_types=``);
+        ``rows_in == rows_kept + rows_rejected + rows_excluded``. A table-level failure (a
+        missing column) rejects every row.
+    excluded_types : dict of str to int
+        Rows left out per normalised activity type.
     failure_cases : pandas.DataFrame
         One row per failure: ``source, row, runner_id, column, check, value, message``.
     data : pandas.DataFrame or None
@@ -89,6 +93,8 @@ class ValidationReport(Result):
     rows_in: int = 0
     rows_kept: int = 0
     rows_rejected: int = 0
+    rows_excluded: int = 0
+    excluded_types: dict[str, int] = field(default_factory=dict)
     failure_cases: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CASE_COLUMNS))
     data: pd.DataFrame | None = None
     rejected: pd.DataFrame | None = None
@@ -125,6 +131,9 @@ class ValidationReport(Result):
             self._title(),
             f"rows in: {self.rows_in}; valid: {self.rows_kept}; rejected: {self.rows_rejected}",
         ]
+        if self.rows_excluded:
+            kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.excluded_types.items()))
+            lines.append(f"excluded (other activity types): {self.rows_excluded} ({kinds})")
         if self.renamed:
             lines.append(
                 "renamed: " + ", ".join(f"{a!r} -> {b!r}" for a, b in self.renamed.items())
@@ -268,8 +277,15 @@ def run_validation(
     sheet: str | int | None = None,
     keep_data: bool = True,
     fmt: str | None = None,
+    fill: Mapping[str, Any] | None = None,
+    activity_types: set[str] | None = None,
 ) -> ValidationReport:
-    """Validate ``data`` and build the report (shared by :func:`validate` and the readers)."""
+    """Validate ``data`` and build the report (shared by :func:`validate` and the readers).
+
+    ``fill`` adds constant columns that the source lacks (``{"runner_id": "R017"}`` for a
+    single runner's own log); a source that has one of them is an ArgumentError.
+    ``activity_types`` (normalised types) leaves out training-log rows of other types.
+    """
     check_choice("kind", kind, tuple(SCHEMAS))
     if not isinstance(data, pd.DataFrame | str | Path):
         raise ArgumentError(
@@ -280,7 +296,15 @@ def run_validation(
         src.name = str(name)
     if fmt is not None:
         src.fmt = fmt
-    run = Run(src, kind, columns=columns, units=units, keep_data=keep_data)
+    run = Run(
+        src,
+        kind,
+        columns=columns,
+        units=units,
+        keep_data=keep_data,
+        fill=fill,
+        activity_types=activity_types,
+    )
     parts = [run.table_failures()]
     run.prescan()
     for raw, rows in src.chunks():
@@ -312,6 +336,13 @@ def run_validation(
     )
     table_reason = "; ".join(cases.loc[table_level, "message"].astype(str))
     data_out, rejected = _split(run, bad_rows, reasons, table_reason, data)
+    excluded = sum(run.excluded.values())
+    if excluded:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(run.excluded.items()))
+        run.notes.append(
+            f"{excluded} row(s) of other activity types left out ({kinds}); "
+            "pass activity_types=None to keep every activity."
+        )
     if run.rename:
         run.notes.append(
             "renamed columns: " + ", ".join(f"{a!r} -> {b!r}" for a, b in run.rename.items()) + "."
@@ -323,9 +354,11 @@ def run_validation(
         kind=kind,
         source=src.name,
         row_kind=src.row_kind,
-        rows_in=run.rows_in,
+        rows_in=run.rows_in + excluded,
         rows_kept=run.rows_in - rows_rejected,
         rows_rejected=rows_rejected,
+        rows_excluded=excluded,
+        excluded_types=dict(run.excluded),
         failure_cases=cases[CASE_COLUMNS],
         data=data_out,
         rejected=rejected,
@@ -340,8 +373,9 @@ def run_validation(
             "renamed": dict(run.rename),
             "units": dict(run.units),
             "notes": list(run.notes),
-            "rows_in": run.rows_in,
+            "rows_in": run.rows_in + excluded,
             "rows_rejected": rows_rejected,
+            "rows_excluded": excluded,
         }
     return report
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import os
-import re
 import warnings
 import zoneinfo
 from collections import Counter
@@ -30,6 +29,7 @@ from lbprun._checks import ArgumentError
 from lbprun._result import Result
 from lbprun.exceptions import DataQualityWarning, DataReadError, NotAnActivityError
 from lbprun.io import _fit, _gpx, _strava
+from lbprun.io._activity_types import RUN_TYPES, kept_types, normalise_type
 
 __all__ = [
     "PRIVATE_FIELDS",
@@ -39,8 +39,6 @@ __all__ = [
     "read_watch_export",
 ]
 
-#: Normalised activity types that count as running (``activity_types=("run",)`` keeps them all).
-RUN_TYPES = ("run", "trail_run", "virtual_run", "treadmill_run")
 
 #: Fields dropped unless ``keep_private=True``: free text, file names, identifiers, places.
 PRIVATE_FIELDS = (
@@ -54,23 +52,6 @@ COLUMNS = (
     "surface", "shoe_id", "activity_type", "elevation_gain_m", "avg_hr", "rpe", "source_format",
 )  # fmt: skip
 
-_TYPE_WORDS = {
-    "run": "run running lauf laufen course courseapied corsa carrera correr runningstreet "
-    "runningroad runningtrack runninggeneric",
-    "trail_run": "trailrun trail traillauf traillaufen trailrunning coursetrail "
-    "corsasusentiero corsainmontagna carreraporsendero carrerademontana runningtrail",
-    "virtual_run": "virtualrun virtuellerlauf coursevirtuelle corsavirtuale carreravirtual "
-    "runningvirtualactivity",
-    "treadmill_run": "treadmill treadmillrun laufband tapisdecourse tapisroulant cintadecorrer "
-    "runningtreadmill runningindoorrunning indoorrun",
-    "walk": "walk walking spaziergang gehen marche camminata caminata caminar",
-    "hike": "hike hiking wandern wanderung randonnee escursionismo senderismo",
-    "ride": "ride cycling biking radfahrt radfahren velo sortieavelo giroinbici ciclismo "
-    "bicicleta virtualride",
-    "swim": "swim swimming schwimmen natation nuoto natacion",
-}
-_TYPES = {word: kind for kind, words in _TYPE_WORDS.items() for word in words.split()}
-_TYPES.update({"9": "run", "1": "ride"})  # the numeric <type> of older Strava GPX files
 _SURFACE = {"trail_run": "trail", "treadmill_run": "treadmill", "virtual_run": "treadmill"}
 _DEDUPE_SECONDS = 120.0
 _DEDUPE_DISTANCE = 0.02
@@ -328,43 +309,6 @@ def read_watch_export(
     return frame
 
 
-def normalise_type(raw: str | None) -> str:
-    """Map a recorded activity type (Strava, GPX ``<type>``, FIT sport) onto lbprun's label.
-
-    Parameters
-    ----------
-    raw : str or None
-        The type as recorded: a Strava label in EN/DE/FR/IT/ES, a GPX ``<type>``, a FIT
-        ``"sport:sub_sport"`` pair or a TCX ``Sport``.
-
-    Returns
-    -------
-    str
-        ``run``, ``trail_run``, ``virtual_run``, ``treadmill_run``, ``walk``, ``hike``,
-        ``ride``, ``swim``; another label lower-cased with ``_``; ``unknown`` when empty.
-
-    Examples
-    --------
-    >>> [normalise_type(t) for t in ("Run", "TrailRun", "Virtual Run", "running:treadmill")]
-    ['run', 'trail_run', 'virtual_run', 'treadmill_run']
-    >>> normalise_type("Lauf"), normalise_type("Weight Training"), normalise_type(None)
-    ('run', 'weight_training', 'unknown')
-    >>> normalise_type("9")  # older Strava GPX files
-    'run'
-    >>> normalise_type("cycling:commuting"), normalise_type("running:ultra")  # FIT sub_sports
-    ('ride', 'run')
-
-    """
-    if raw is None or not str(raw).strip():
-        return "unknown"
-    found = _TYPES.get(_strava._fold(raw))
-    if found is None and ":" in str(raw):  # a FIT sub_sport lbprun does not list
-        found = _TYPES.get(_strava._fold(str(raw).split(":", 1)[0]))
-    if found is not None:
-        return found
-    return re.sub(r"[\W_]+", "_", str(raw).strip().casefold()).strip("_") or "unknown"
-
-
 def _check_arguments(
     source: Any, runner_id: Any, activity_types: Any, tz: Any
 ) -> tuple[Path, set[str] | None, zoneinfo.ZoneInfo | None]:
@@ -377,14 +321,7 @@ def _check_arguments(
         raise ArgumentError(f"runner_id must be a non-empty string or None; got {runner_id!r}.")
     types = None
     if activity_types is not None:
-        if isinstance(activity_types, str):
-            activity_types = (activity_types,)
-        activity_types = list(activity_types)
-        if not all(isinstance(t, str) for t in activity_types):
-            raise ArgumentError(f"activity_types must be strings or None; got {activity_types!r}.")
-        types = {normalise_type(t) for t in activity_types}
-        if "run" in types:
-            types |= set(RUN_TYPES)
+        types = kept_types(activity_types)
     zone = None
     if tz is not None:
         try:

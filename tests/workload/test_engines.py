@@ -90,7 +90,7 @@ def reference_log(reference_dir) -> pd.DataFrame:
 def client():
     """A real two-worker LocalCluster for the whole module, closed afterwards."""
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
     )
     with distributed.Client(cluster) as dask_client:
         yield dask_client
