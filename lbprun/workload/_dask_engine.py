@@ -9,13 +9,14 @@ inside each partition, so runs of the same day come out in the order the kernel 
 
 from __future__ import annotations
 
-import glob
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from lbprun.workload.engines import source_files
 
 __all__ = ["dask_outputs"]
 
@@ -39,20 +40,6 @@ def _kernel(name: str) -> Any:
     }[name]
 
 
-def _files(source: Any) -> list[str]:
-    paths = [source] if isinstance(source, str | Path) else list(source)
-    files: list[str] = []
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            files += sorted(map(str, path.glob("*.parquet"))) or sorted(
-                map(str, path.glob("*.csv"))
-            )
-        else:
-            files += sorted(glob.glob(str(path))) or [str(path)]
-    return files
-
-
 def _with_rows(part: pd.DataFrame, offset: int) -> pd.DataFrame:
     return part.assign(**{_ROW: np.arange(offset, offset + len(part), dtype=np.int64)})
 
@@ -70,7 +57,7 @@ def _partitioned(source: Any, npartitions: int | None) -> Any:
         frame = frame.set_index(_KEY).sort_index(kind="stable")
         n = npartitions or max(1, min(len(runners), 4 * (os.cpu_count() or 1)))
         return dd.from_pandas(frame, npartitions=n, sort=True)
-    files = _files(source)
+    files = source_files(source)
     if all(".parquet" in f.lower() for f in files):
         ddf = dd.read_parquet(files)
     else:

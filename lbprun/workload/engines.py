@@ -189,15 +189,8 @@ def _check_source(source: Any) -> Any:
 CATEGORICAL_COLUMNS = ("runner_id", "shoe_id", "surface", "activity_type")
 
 
-def _read_pandas(source: Any) -> pd.DataFrame:
-    """Read file sources into one DataFrame for the pandas engine.
-
-    Parquet files are read with pyarrow, the text columns of :data:`CATEGORICAL_COLUMNS` as
-    pandas categoricals (several files are read as one dataset, so their categories are
-    unified); CSV files with :func:`pandas.read_csv`.
-    """
-    if isinstance(source, pd.DataFrame):
-        return source
+def source_files(source: str | Path | Sequence[str | Path]) -> list[str]:
+    """The files of a source: paths, globs, or folders (their ``*.parquet``, else ``*.csv``)."""
     import glob
 
     paths = [source] if isinstance(source, str | Path) else list(source)
@@ -210,6 +203,19 @@ def _read_pandas(source: Any) -> pd.DataFrame:
             )
         else:
             files += sorted(glob.glob(str(path))) or [str(path)]
+    return files
+
+
+def _read_pandas(source: Any) -> pd.DataFrame:
+    """Read file sources into one DataFrame for the pandas engine.
+
+    Parquet files are read with pyarrow, the text columns of :data:`CATEGORICAL_COLUMNS` as
+    pandas categoricals (several files are read as one dataset, so their categories are
+    unified); CSV files with :func:`pandas.read_csv`.
+    """
+    if isinstance(source, pd.DataFrame):
+        return source
+    files = source_files(source)
     if files and all(".parquet" in f.lower() for f in files):
         return _read_parquet(files)
     parts = [pd.read_parquet(f) if ".parquet" in f.lower() else pd.read_csv(f) for f in files]
