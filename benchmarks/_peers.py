@@ -29,7 +29,7 @@ ACUTE, CHRONIC, WINDOW = 7, 28, 30
 
 # ---------------------------------------------------------------- naive pandas groupby-apply
 def _weeks(g: pd.DataFrame) -> pd.DataFrame:
-    week = g["date"] - pd.to_timedelta(g["date"].dt.weekday, unit="D")
+    week = g["date"] - pd.to_timedelta(g["date"].dt.day_of_week, unit="D")
     agg = g.groupby(week).agg(
         distance_km=("distance_km", "sum"),
         duration_min=("duration_min", "sum"),

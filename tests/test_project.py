@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+CFF_SCHEMA = ROOT / "tests" / "data" / "cff" / "schema-1.2.0.json"
+
+
+def _cff_errors(text: str) -> list[str]:
+    import jsonschema
+    import yaml
+
+    schema = json.loads(CFF_SCHEMA.read_text())
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    return [error.message for error in validator.iter_errors(yaml.safe_load(text))]
+
+
 def test_citation_cff_is_valid_cff_1_2():
-    cffconvert = pytest.importorskip("cffconvert")
-    citation = cffconvert.Citation((ROOT / "CITATION.cff").read_text())
-    assert citation.cffversion == "1.2.0"
-    citation.validate()  # raises on any schema violation
+    text = (ROOT / "CITATION.cff").read_text()
+    assert "cff-version: 1.2.0" in text
+    assert _cff_errors(text) == []
 
 
 def test_citation_cff_validation_catches_a_broken_file():
-    cffconvert = pytest.importorskip("cffconvert")
     broken = (ROOT / "CITATION.cff").read_text().replace("authors:", "writers:")
-    with pytest.raises(Exception, match="authors"):
-        cffconvert.Citation(broken).validate()
+    errors = _cff_errors(broken)
+    assert any("authors" in message for message in errors), errors
 
 
 def _between(text: str, marker: str) -> list[str]:

@@ -413,7 +413,7 @@ def test_weekly_structure(cohort):
         runs.groupby(["runner_id", runs["date"].dt.isocalendar().week])["distance_km"].idxmax()
     ]
     planned = cohort.runners.set_index("runner_id")["long_run_weekday"]
-    share = longest["date"].dt.weekday.to_numpy() == planned[longest["runner_id"]].to_numpy()
+    share = longest["date"].dt.day_of_week.to_numpy() == planned[longest["runner_id"]].to_numpy()
     assert share.mean() > 0.6
 
 

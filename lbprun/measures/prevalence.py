@@ -122,7 +122,7 @@ def _outcome_values(data: pd.DataFrame, column: str) -> np.ndarray:
     if pd.api.types.is_bool_dtype(series.dtype):
         return series.astype("float64").to_numpy(dtype=float, na_value=np.nan)
     values = pd.to_numeric(series, errors="coerce")
-    numeric = values.to_numpy(dtype=float, na_value=np.nan)
+    numeric = values.to_numpy(dtype=float, na_value=np.nan, copy=True)
     bad = ~missing & ~np.isin(numeric, (0.0, 1.0))
     if bad.any():
         rows = np.flatnonzero(bad)

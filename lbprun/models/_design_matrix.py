@@ -124,7 +124,7 @@ class _Predictor:
 
     def encode(self, values: pd.Series) -> np.ndarray:
         if self.kind == "categorical":
-            codes = pd.Categorical(values, categories=list(self.levels)).codes
+            codes = pd.Index(list(self.levels)).get_indexer(values)
             if (codes < 0).any():
                 unknown = (codes < 0) & values.notna().to_numpy()
                 if unknown.any():

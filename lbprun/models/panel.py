@@ -174,8 +174,8 @@ def runner_week_panel(
             "km": weekly["distance_km"].to_numpy(dtype=float),
         }
     )
-    first = start - pd.to_timedelta((start.dt.dayofweek - weekday) % 7, unit="D")
-    last = end - pd.to_timedelta((end.dt.dayofweek - weekday) % 7, unit="D")
+    first = start - pd.to_timedelta((start.dt.day_of_week - weekday) % 7, unit="D")
+    last = end - pd.to_timedelta((end.dt.day_of_week - weekday) % 7, unit="D")
     n_weeks = ((last - first).dt.days // 7 + 1).to_numpy() + _LEAD_WEEKS
     runner = np.repeat(np.arange(len(cohort)), n_weeks)
     local = np.arange(runner.size) - np.repeat(np.cumsum(n_weeks) - n_weeks, n_weeks)

@@ -499,12 +499,12 @@ def test_runner_week_panel_by_hand():
     first_only = runner_week_panel(cohort, runs)
     assert first_only[first_only["runner_id"] == "b"]["week_index"].tolist() == [0, 1]
     sunday = runner_week_panel(cohort, runs, week_start="Sunday")
-    assert (sunday["week_start"].dt.dayofweek == 6).all()
+    assert (sunday["week_start"].dt.day_of_week == 6).all()
 
 
 def _panel_by_loops(cohort, activities, episodes):
     """The same at-risk table, row by row with plain Python (Monday weeks)."""
-    week = lambda d: d - pd.Timedelta(days=d.dayofweek)  # noqa: E731
+    week = lambda d: d - pd.Timedelta(days=d.day_of_week)  # noqa: E731
     km = activities.assign(week=activities["date"].map(week))
     km = km.groupby(["runner_id", "week"])["distance_km"].sum()
     rows = []
@@ -645,8 +645,8 @@ def test_runner_week_panel_keeps_every_follow_up_kilometre(offsets, distances, s
     dates = [start + pd.Timedelta(days=o) for o in offsets]
     runs = pd.DataFrame({"runner_id": "r", "date": dates, "distance_km": distances[: len(dates)]})
     panel = runner_week_panel(cohort, runs)
-    first = start - pd.Timedelta(days=start.dayofweek)
-    last = end - pd.Timedelta(days=end.dayofweek) + pd.Timedelta(days=7)
+    first = start - pd.Timedelta(days=start.day_of_week)
+    last = end - pd.Timedelta(days=end.day_of_week) + pd.Timedelta(days=7)
     inside = (runs["date"] >= first) & (runs["date"] < last)
     assert len(panel) == (last - first).days // 7
     assert panel["distance_km"].sum() == pytest.approx(runs.loc[inside, "distance_km"].sum())

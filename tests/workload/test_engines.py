@@ -260,7 +260,7 @@ def test_file_sources_match_in_memory(log, tmp_path, client):
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its text columns read as categoricals back as object."""
     categorical = [c for c in CATEGORICAL_COLUMNS if c in frame]
-    return frame.astype({column: object for column in categorical})
+    return frame.astype({column: str for column in categorical})
 
 
 def test_pandas_engine_reads_parquet_ids_as_categories(log, tmp_path):

@@ -39,7 +39,7 @@ def test_weekly_totals_equal_daily_totals_and_input_sum(runs, week_start):
     weekly = weekly_load(runs, week_start=week_start)
     daily = acwr(runs)
     shift = {"monday": 0, "wednesday": 2, "sunday": 6}[week_start]
-    offset = (daily["date"].dt.dayofweek - shift) % 7
+    offset = (daily["date"].dt.day_of_week - shift) % 7
     daily_week = daily["date"] - pd.to_timedelta(offset, "D")
     from_daily = daily.groupby(["runner_id", daily_week])["load"].sum()
     from_weekly = weekly.set_index(["runner_id", "week_start"])["distance_km"]
