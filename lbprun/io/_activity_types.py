@@ -15,13 +15,21 @@ Examples
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
 from lbprun._checks import ArgumentError
-from lbprun.io._strava import _fold
 
-__all__ = ["RUN_TYPES", "kept_types", "normalise_type"]
+__all__ = ["RUN_TYPES", "fold", "kept_types", "normalise_type"]
+
+
+def fold(text: str) -> str:
+    """Case-fold, strip accents and keep letters and digits only (``"Vélo"`` -> ``"velo"``)."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^0-9a-z]", "", plain.casefold())
+
 
 #: Normalised activity types that count as running (``activity_types=("run",)`` keeps them all).
 RUN_TYPES = ("run", "trail_run", "virtual_run", "treadmill_run")
@@ -89,12 +97,12 @@ def normalise_type(raw: str | None) -> str:
     """
     if raw is None or not str(raw).strip():
         return "unknown"
-    found = _TYPES.get(_fold(raw))
+    found = _TYPES.get(fold(raw))
     if found is None and ":" in str(raw):  # a FIT sub_sport lbprun does not list
-        found = _TYPES.get(_fold(str(raw).split(":", 1)[0]))
+        found = _TYPES.get(fold(str(raw).split(":", 1)[0]))
     if found is not None:
         return found
-    folded = _fold(raw)
+    folded = fold(raw)
     if _RUN_WORD.search(folded):  # e.g. "Indoor Running", "Track Run", "Jogging"
         if "trail" in folded:
             return "trail_run"

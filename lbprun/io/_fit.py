@@ -11,6 +11,15 @@ that do not match their base type (COROS watches; such fields are read as raw by
 sensor was worn (read as missing), and times relative to the device's power-on (older
 Garmin units; an error, since no calendar date can be derived). Files that are not activities
 (settings, workouts, monitoring, weight scale) raise :class:`NotAnActivityError`.
+
+Damaged files: when the file is cut short, fails its CRC or carries garbage AFTER a readable
+``session`` message (a dead battery, some phone apps), the activity is read from its session
+summary with a :class:`DataQualityWarning` and a note; ``strict=True`` refuses it. A damaged
+file without a readable session raises :class:`DataReadError`. The summary wins over the
+records: a session timer time above its elapsed time is capped at the elapsed time, and a
+session distance or duration that differs from the records' by more than 5 % is kept, each
+with a note. Every error of the decoder underneath becomes a :class:`DataReadError` naming the
+file.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from lbprun.exceptions import DataReadError, NotAnActivityError
+from lbprun.exceptions import DataQualityWarning, DataReadError, NotAnActivityError
 from lbprun.io._watch_bytes import file_bytes, gunzip
 
 __all__ = ["read_fit", "read_fit_bytes"]
@@ -30,22 +39,66 @@ __all__ = ["read_fit", "read_fit_bytes"]
 _SEMICIRCLE_DEG = 180.0 / 2**31
 #: The largest UTC offset in use (UTC+14); a larger local_timestamp - timestamp is a device bug.
 _MAX_OFFSET_MIN = 14 * 60
+#: Session start times outside these years are not real dates.
+_FIRST_YEAR, _LAST_YEAR = 1990, 2100
+#: Relative disagreement between the session summary and the records that earns a note.
+_DISAGREE = 0.05
 
 
-def read_fit(path: Path, name: str | None = None) -> list[dict[str, Any]]:
+def read_fit(path: Path, name: str | None = None, *, strict: bool = False) -> list[dict[str, Any]]:
     """Read one .fit or .fit.gz file; raise DataReadError naming it when it is unreadable."""
     label = name or str(path)
     raw, gzipped = file_bytes(path, label, "FIT")
-    return read_fit_bytes(raw, label, gzipped=gzipped)
+    return read_fit_bytes(raw, label, gzipped=gzipped, strict=strict)
 
 
-def read_fit_bytes(raw: bytes, label: str, *, gzipped: bool = False) -> list[dict[str, Any]]:
-    """Decode FIT bytes (optionally gzip-compressed); ``label`` names the file in errors."""
-    import fitdecode
+def read_fit_bytes(
+    raw: bytes, label: str, *, gzipped: bool = False, strict: bool = False
+) -> list[dict[str, Any]]:
+    """Decode FIT bytes (optionally gzip-compressed); ``label`` names the file in errors.
 
+    With ``strict=False`` a file that is damaged after a readable session summary (cut short,
+    a CRC that does not match, garbage after it) gives the activities of its sessions, with a
+    :class:`DataQualityWarning` and a note; ``strict=True`` refuses it.
+    """
     if gzipped:
         raw = gunzip(raw, label)
+    messages, damage, relaxed = _decode(raw, label)
+    notes = []
+    if damage is not None:
+        if strict or not messages.get("session"):
+            raise DataReadError(damage)
+        notes.append(
+            f"{damage} The activity was read from its session summary, which comes before the "
+            "damage; its values cannot be checked against the file's CRC."
+        )
+        warnings.warn(notes[-1], DataQualityWarning, stacklevel=3)
+    activities = _activities(messages, label, notes)
+    if relaxed:
+        notes.append(
+            f"{label}: {relaxed} FIT field definition(s) do not match the FIT profile "
+            "(a known device quirk); those fields were read as raw bytes and not used."
+        )
+    if notes:
+        activities[0]["reader_notes"] = notes
+    return activities
+
+
+#: Everything the decoder underneath may raise on hostile bytes.
+_DECODE_ERRORS = (
+    ValueError, KeyError, IndexError, LookupError, TypeError, RuntimeError, NotImplementedError,
+    OverflowError, EOFError, AttributeError, ZeroDivisionError, RecursionError, struct.error,
+    AssertionError,
+)  # fmt: skip
+
+
+def _decode(raw: bytes, label: str) -> tuple[dict[str, list[dict[str, Any]]], str | None, int]:
+    """Decode the messages lbprun uses; return them, the damage found (a message) and the
+    number of relaxed field definitions."""
+    import fitdecode
+
     messages: dict[str, list[dict[str, Any]]] = {}
+    damage = None
     # ErrorHandling.WARN only relaxes field sizes and developer-field definitions that do not
     # match the profile (real COROS files); the CRC and the structure are still checked.
     with warnings.catch_warnings(record=True) as relaxed:
@@ -63,21 +116,15 @@ def read_fit_bytes(raw: bytes, label: str, *, gzipped: bool = False) -> list[dic
                         values = {f.name: f.value for f in frame.fields}
                         messages.setdefault(frame.name, []).append(values)
         except fitdecode.FitCRCError as error:
-            raise DataReadError(
-                f"{label}: corrupt FIT file, CRC check failed ({error})."
-            ) from None
-        except (fitdecode.FitError, ValueError, KeyError, struct.error) as error:
-            raise DataReadError(f"{label}: corrupt or truncated FIT file ({error}).") from None
-    activities = _activities(messages, label)
-    if relaxed:
-        activities[0]["reader_notes"] = [
-            f"{label}: {len(relaxed)} FIT field definition(s) do not match the FIT profile "
-            "(a known device quirk); those fields were read as raw bytes and not used."
-        ]
-    return activities
+            damage = f"{label}: corrupt FIT file, CRC check failed ({error})."
+        except (fitdecode.FitError, *_DECODE_ERRORS) as error:
+            damage = f"{label}: corrupt or truncated FIT file ({type(error).__name__}: {error})."
+    return messages, damage, len(relaxed)
 
 
-def _activities(messages: dict[str, list[dict[str, Any]]], label: str) -> list[dict[str, Any]]:
+def _activities(
+    messages: dict[str, list[dict[str, Any]]], label: str, notes: list[str]
+) -> list[dict[str, Any]]:
     file_id = (messages.get("file_id") or [{}])[0]
     serial = file_id.get("serial_number")
     offset = _utc_offset(messages.get("activity") or [])
@@ -104,19 +151,28 @@ def _activities(messages: dict[str, list[dict[str, Any]]], label: str) -> list[d
                 f"{label}: FIT times are counted from the device's power-on, not calendar "
                 "times; the date of the activity is unknown."
             )
-        if not isinstance(start, _dt.datetime):
-            raise DataReadError(f"{label}: FIT session without a start time.")
-        elapsed = session.get("total_elapsed_time")
-        timer = session.get("total_timer_time")
+        if not isinstance(start, _dt.datetime) or not _FIRST_YEAR <= start.year <= _LAST_YEAR:
+            raise DataReadError(f"{label}: FIT session without a usable start time ({start!r}).")
+        elapsed = _float(session.get("total_elapsed_time"))
+        timer = _float(session.get("total_timer_time"))
+        elapsed = timer if elapsed is None else elapsed
+        if timer is not None and elapsed is not None and timer > elapsed:
+            notes.append(
+                f"{label}: the session's timer time ({timer:g} s) exceeds its elapsed time "
+                f"({elapsed:g} s); the elapsed time was kept and the moving time capped at it."
+            )
+            timer = elapsed
         distance = _float(session.get("total_distance"))
-        if distance is None:
+        if distance is None and records:
             distance = _from_records(records, label)["distance_km"] * 1000.0
+        if len(sessions) == 1 and records:
+            _compare(distance, elapsed, records, label, notes)
         out.append(
             {
                 **common,
                 "start_time": start,
-                "distance_km": distance / 1000.0,
-                "duration_min": _minutes(timer if _float(elapsed) is None else elapsed),
+                "distance_km": None if distance is None else distance / 1000.0,
+                "duration_min": _minutes(elapsed),
                 "moving_time_min": _minutes(timer),
                 "elevation_gain_m": _float(session.get("total_ascent")),
                 "avg_hr": _heart_rate(session.get("avg_heart_rate")),
@@ -126,6 +182,34 @@ def _activities(messages: dict[str, list[dict[str, Any]]], label: str) -> list[d
             }
         )
     return out
+
+
+def _compare(
+    distance: float | None,
+    elapsed: float | None,
+    records: list[dict[str, Any]],
+    label: str,
+    notes: list[str],
+) -> None:
+    """Note where the session summary and the records disagree by more than 5 %."""
+    try:
+        summed = _from_records(records, label)
+    except DataReadError:
+        return
+    recorded_m = summed["distance_km"] * 1000.0
+    recorded_s = summed["duration_min"] * 60.0
+    pairs = (
+        ("distance", distance, recorded_m, 50.0, "m"),
+        ("duration", elapsed, recorded_s, 60.0, "s"),
+    )
+    for what, summary, recorded, floor, unit in pairs:
+        if summary is None or not recorded:
+            continue
+        if abs(summary - recorded) > max(_DISAGREE * summary, floor):
+            notes.append(
+                f"{label}: the session's {what} ({summary:.0f} {unit}) and the records' "
+                f"({recorded:.0f} {unit}) disagree; the session summary was used."
+            )
 
 
 def _from_records(records: list[dict[str, Any]], label: str) -> dict[str, Any]:

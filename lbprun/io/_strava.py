@@ -12,22 +12,33 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
-import unicodedata
 import warnings
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from lbprun.exceptions import DataQualityWarning, DataReadError
+from lbprun.io._activity_types import fold
+from lbprun.io._export_files import Export
 from lbprun.io._fit import read_fit_bytes
 from lbprun.io._gpx import read_gpx_bytes, read_tcx_bytes
 
-__all__ = ["HEADERS", "MONTHS", "MILES_PER_KM", "parse_strava_date", "read_strava"]
+__all__ = [
+    "HEADERS",
+    "MILES_PER_KM",
+    "MONTHS",
+    "is_strava_csv",
+    "looks_like_activities_csv",
+    "parse_strava_date",
+    "read_strava",
+]
 
 MILES_PER_KM = 1 / 1.609344
+#: Longest cell of activities.csv read (a description or note may be very long).
+_MAX_FIELD = 256 * 2**20
 
 #: Known header names of ``activities.csv`` per field, in EN, DE, FR, IT, ES.
 HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -158,12 +169,7 @@ MONTHS: dict[str, tuple[str, ...]] = {
 _MONTH_EXTRA = {"mrz": 3, "sept": 9}
 
 
-def _fold(text: str) -> str:
-    """Case-fold, strip accents and keep letters and digits only."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[^0-9a-z]", "", plain.casefold())
-
+_fold = fold
 
 _HEADER_INDEX = {
     _fold(name): (field, language)
@@ -242,47 +248,10 @@ def _number(text: str, language: str) -> float | None:
         grouped = language == "en" and re.fullmatch(r"-?\d{1,3}(,\d{3})+", value)
         value = value.replace(",", "") if grouped else value.replace(",", ".")
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return None
-
-
-class _Export:
-    """A Strava export as a folder or a zip: find activities.csv, read member files."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.zip: zipfile.ZipFile | None = None
-        if path.is_dir():
-            found = sorted(path.rglob("*"), key=lambda p: len(p.parts))
-            members = [p.relative_to(path).as_posix() for p in found if p.is_file()]
-        else:
-            try:
-                self.zip = zipfile.ZipFile(path)
-                members = [i.filename for i in self.zip.infolist() if not i.is_dir()]
-            except (zipfile.BadZipFile, OSError, EOFError) as error:
-                raise DataReadError(f"{path}: not a readable zip file ({error}).") from None
-        csvs = sorted(
-            (m for m in members if m.rsplit("/", 1)[-1].lower() == "activities.csv"),
-            key=lambda m: m.count("/"),
-        )
-        if not csvs:
-            raise DataReadError(f"{path}: no activities.csv found (not a Strava export).")
-        self.csv_name = csvs[0]
-        self.root = self.csv_name.rsplit("/", 1)[0] + "/" if "/" in self.csv_name else ""
-        self.members = set(members)
-
-    def read(self, member: str) -> bytes:
-        try:
-            if self.zip is not None:
-                return self.zip.read(member)
-            return (self.path / member).read_bytes()
-        except (KeyError, OSError, zipfile.BadZipFile, EOFError) as error:
-            raise DataReadError(f"{self.path}: cannot read {member} ({error}).") from None
-
-    def close(self) -> None:
-        if self.zip is not None:
-            self.zip.close()
+    return number if math.isfinite(number) else None
 
 
 def read_strava(path: Path, *, need_files: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -290,21 +259,64 @@ def read_strava(path: Path, *, need_files: bool) -> tuple[list[dict[str, Any]], 
 
     ``need_files`` opens each referenced activity file (for the local UTC offset).
     """
-    export = _Export(path)
+    notes: list[str] = []
+    export = Export(path, notes)
     try:
-        return _read(export, need_files)
+        records, info = _read(export, need_files)
     finally:
         export.close()
+    info["notes"][:0] = notes
+    return records, info
 
 
-def _read(export: _Export, need_files: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    label = (
-        f"{export.path}:{export.csv_name}" if export.zip else str(export.path / export.csv_name)
-    )
+def _rows(export: Export, label: str) -> list[list[str]]:
+    """The cells of activities.csv; a description may be megabytes long."""
+    limit = csv.field_size_limit()
     try:
-        rows = list(csv.reader(io.StringIO(export.read(export.csv_name).decode("utf-8-sig"))))
-    except (UnicodeDecodeError, csv.Error) as error:
+        csv.field_size_limit(_MAX_FIELD)
+        text = export.read(export.csv_name).decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(text)))
+    except (UnicodeDecodeError, csv.Error, MemoryError) as error:
         raise DataReadError(f"{label}: unreadable activities.csv ({error}).") from None
+    finally:
+        csv.field_size_limit(limit)
+
+
+def looks_like_activities_csv(head: bytes) -> bool:
+    """True when ``head`` (the first bytes of a CSV) is the header of a Strava activities.csv.
+
+    The header must name (in any language lbprun knows) the activity date, the distance and
+    either the activity ID or the activity type.
+    """
+    text = head.decode("utf-8-sig", errors="replace").splitlines()
+    if not text:
+        return False
+    try:
+        header = next(csv.reader([text[0]]))
+    except (csv.Error, StopIteration):
+        return False
+    fields = {
+        hit[0]
+        for name in header
+        if (hit := _HEADER_INDEX.get(_fold(re.sub(r"<[^>]*>", "", name)))) is not None
+    }
+    return {"activity_date", "distance"} <= fields and bool(
+        {"activity_id", "activity_type"} & fields
+    )
+
+
+def is_strava_csv(path: Path) -> bool:
+    """True when ``path`` is a file whose first line is a Strava activities.csv header."""
+    try:
+        with Path(path).open("rb") as handle:
+            return looks_like_activities_csv(handle.read(65536))
+    except OSError:
+        return False
+
+
+def _read(export: Export, need_files: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    label = export.csv_label
+    rows = _rows(export, label)
     if not rows:
         raise DataReadError(f"{label}: activities.csv is empty.")
     header, body = rows[0], [r for r in rows[1:] if any(c.strip() for c in r)]
@@ -385,7 +397,7 @@ def _minutes(seconds: float | None) -> float | None:
     return None if seconds is None else seconds / 60.0
 
 
-def _attach_files(export: _Export, records: list[dict[str, Any]], info: dict[str, Any]) -> int:
+def _attach_files(export: Export, records: list[dict[str, Any]], info: dict[str, Any]) -> int:
     """Read each activity file for its local UTC offset and its track length."""
     missing = 0
     for record in records:
@@ -393,7 +405,7 @@ def _attach_files(export: _Export, records: list[dict[str, Any]], info: dict[str
         if not name:
             continue
         member = export.root + name.lstrip("/")
-        if member not in export.members:
+        if not export.has(member):
             missing += 1
             continue
         lower = member.lower()
@@ -413,7 +425,8 @@ def _attach_files(export: _Export, records: list[dict[str, Any]], info: dict[str
             info["notes"].append(message)
             continue
         record["utc_offset_min"] = parsed[0]["utc_offset_min"]
-        record["file_distance_km"] = sum(p["distance_km"] for p in parsed)
+        record["file_distance_km"] = sum(p["distance_km"] or 0.0 for p in parsed)
+        info["notes"].extend(n for p in parsed for n in p.get("reader_notes", ()))
     if missing:
         info["notes"].append(f"{missing} activity file(s) named in activities.csv are missing.")
     return missing

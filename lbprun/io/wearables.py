@@ -7,12 +7,12 @@ returns a DataFrame shaped like ``lbprun.io.schema.ACTIVITIES``; ``attrs["lbprun
 holds a :class:`WatchImportReport` saying what was detected, filtered, merged and dropped.
 
 The readers live in :mod:`lbprun.io._strava`, :mod:`lbprun.io._gpx` and :mod:`lbprun.io._fit`.
-They need the ``[watch]`` extra (gpxpy, fitdecode).
+FIT files need the ``[watch]`` extra (fitdecode); GPX and TCX are parsed with the standard
+library's Expat parser, within limits (:mod:`lbprun.io._xml`).
 """
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import os
 import warnings
@@ -30,6 +30,16 @@ from lbprun._result import Result
 from lbprun.exceptions import DataQualityWarning, DataReadError, NotAnActivityError
 from lbprun.io import _fit, _gpx, _strava
 from lbprun.io._activity_types import RUN_TYPES, kept_types, normalise_type
+from lbprun.io._export_files import walk_files
+from lbprun.io._watch_rows import (
+    COLUMNS,
+    classify_untyped,
+    empty_duplicates,
+    local_dates,
+)
+from lbprun.io._watch_rows import (
+    dedupe as remove_duplicates,
+)
 
 __all__ = [
     "PRIVATE_FIELDS",
@@ -46,15 +56,7 @@ PRIVATE_FIELDS = (
     "device_serial", "start_lat", "start_lon", "athlete_name", "athlete_email",
 )  # fmt: skip
 
-#: Output columns, in order (schema columns first, then ``moving_time_min`` and the format).
-COLUMNS = (
-    "runner_id", "date", "start_time", "distance_km", "duration_min", "moving_time_min",
-    "surface", "shoe_id", "activity_type", "elevation_gain_m", "avg_hr", "rpe", "source_format",
-)  # fmt: skip
-
 _SURFACE = {"trail_run": "trail", "treadmill_run": "treadmill", "virtual_run": "treadmill"}
-_DEDUPE_SECONDS = 120.0
-_DEDUPE_DISTANCE = 0.02
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -95,6 +97,11 @@ class WatchImportReport(Result):
         Private fields left out of the output, with the number of non-empty values dropped.
     unmapped_headers : tuple of str
         Strava headers lbprun does not use (they are not in the output).
+    rows_in, rows_kept, rows_excluded : int
+        Activities read (every line of ``activities.csv``, every activity of every file), kept,
+        and left out (by type or as duplicates): ``rows_in == rows_kept + rows_excluded``.
+    excluded_types : dict of str to int
+        The activities left out, by type, and under ``"duplicate"`` the runs recorded twice.
     """
 
     source: str
@@ -109,6 +116,10 @@ class WatchImportReport(Result):
     duplicates: pd.DataFrame = field(default_factory=pd.DataFrame)
     dropped_private: dict[str, int] = field(default_factory=dict)
     unmapped_headers: tuple[str, ...] = ()
+    rows_in: int = 0
+    rows_kept: int = 0
+    rows_excluded: int = 0
+    excluded_types: dict[str, int] = field(default_factory=dict)
 
     def plot(self, ax: Any = None) -> Any:
         """Bar chart of the import log (activities read, filtered, merged and kept).
@@ -141,21 +152,26 @@ def read_watch_export(
     keep_private: bool = False,
     tz: str | None = None,
     dedupe: bool = True,
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Read a Strava bulk export, GPX or FIT files into an activities table.
 
     Parameters
     ----------
     source : str or path-like
-        A Strava export (folder or .zip with ``activities.csv``), a .gpx / .fit / .tcx file
-        (optionally gzipped), or a folder of them. The format is detected from the content.
+        A Strava export (folder or .zip with ``activities.csv``, or that ``activities.csv``
+        alone), a .gpx / .fit / .tcx file (optionally gzipped), or a folder of them. The
+        format is detected from the content. Symbolic links leading out of a folder are not
+        followed (a note names them).
     runner_id : str or None, default=None
         Identifier written to every row. When None, a pseudonym ``"watch-<12 hex>"`` is derived
         from the activities' start times (stable for the same data; a note says so).
     activity_types : iterable of str or None, default=("run",)
         Normalised types to keep; ``"run"`` stands for every running type in ``RUN_TYPES``
         (``run``, ``trail_run``, ``virtual_run``, ``treadmill_run``). None keeps everything.
-        Activities with no recorded type are kept as ``"unknown"`` (with a note).
+        Activities with no recorded type are classified by pace: slower than 11 min/km is a
+        ``"walk"``, faster than 2.5 min/km a ``"ride"``; otherwise they are kept as
+        ``"unknown"`` (with a note). Activities left out are counted, never an error.
     keep_private : bool, default=False
         Keep ``PRIVATE_FIELDS`` (names, descriptions, notes, file names, activity ids, device
         serial numbers, start coordinates) as extra columns. By default they are dropped and
@@ -166,17 +182,23 @@ def read_watch_export(
     dedupe : bool, default=True
         Remove the same run recorded twice: starts within 2 minutes and distances within 2 %
         of the longer one; the row with more filled fields is kept.
+    strict : bool, default=False
+        Refuse (DataReadError) a FIT file damaged after its session summary (cut short, a CRC
+        that does not match, garbage after it). By default its activity is read from the
+        session summary, with a DataQualityWarning and a note.
 
     Returns
     -------
     pandas.DataFrame
         One row per activity, columns ``runner_id, date, start_time, distance_km,
         duration_min, moving_time_min, surface, shoe_id, activity_type, elevation_gain_m,
-        avg_hr, rpe, source_format`` (plus the private fields when asked). ``start_time`` is
+        avg_hr, rpe, source_format`` (plus the private fields when asked). It may be empty
+        when every activity was left out. ``start_time`` is
         tz-aware UTC; ``date`` is the local calendar date; ``duration_min`` is the elapsed time
         and ``moving_time_min`` the moving time. ``attrs["lbprun"]`` is a dict (``source``,
-        ``kind``, ``format``, ``notes``, as lbprun's readers write it) whose ``"report"`` is a
-        :class:`WatchImportReport`.
+        ``kind``, ``format``, ``notes``, ``rows_in``, ``rows_kept``, ``rows_excluded``,
+        ``rows_duplicates``, ``excluded_types``) whose ``"report"`` is a
+        :class:`WatchImportReport`; ``rows_in == rows_kept + rows_excluded``.
 
     Raises
     ------
@@ -194,15 +216,19 @@ def read_watch_export(
     ratio is within 2 % of 1, miles within 2 % of 0.6214). ``distance_km`` comes from the
     metres column when present. ``duration_min`` is ``Elapsed Time``.
 
-    GPX: distance is the haversine sum between consecutive points of each segment (Earth
-    radius 6,378.137 km, as gpxpy); elapsed time runs from the first to the last point; moving
+    GPX: the tracks and segments of one file are one activity (one recording split by pauses),
+    unless their recorded types differ or more than 6 hours separate them. Distance is the
+    haversine sum between consecutive points of each segment (Earth radius 6,378.137 km, as
+    gpxpy); elapsed time runs from the first to the last point; moving
     time sums the intervals whose speed is at least 1 km/h; elevation gain sums the positive
     steps of the raw elevations (no smoothing); ``avg_hr`` is the mean of the points' Garmin
     TrackPointExtension ``hr`` values.
 
     FIT: from the ``session`` message, ``duration_min = total_elapsed_time / 60`` and
     ``moving_time_min = total_timer_time / 60``; without a session the ``record`` messages are
-    summed. The local offset is ``activity.local_timestamp - activity.timestamp``.
+    summed. The local offset is ``activity.local_timestamp - activity.timestamp``. A file
+    damaged after its session message is read from the session (DataQualityWarning and a
+    note) unless ``strict=True``.
 
     TCX: distance and moving time are the sums of the laps' ``DistanceMeters`` and
     ``TotalTimeSeconds``; elapsed time runs from the first to the last trackpoint; ``avg_hr``
@@ -226,6 +252,8 @@ def read_watch_export(
     "tz argument 'Europe/Rome'"
     """
     path, types, zone = _check_arguments(source, runner_id, activity_types, tz)
+    if not isinstance(strict, bool):
+        raise ArgumentError(f"strict must be True or False; got {strict!r}.")
     kind = _detect(path)
     info: dict[str, Any] = {"notes": []}
     if kind == "strava":
@@ -233,22 +261,26 @@ def read_watch_export(
         files_read = sum(1 for r in records if "file_distance_km" in r)
     else:
         if kind == "folder":
-            files = [(p, k) for p in sorted(path.rglob("*")) if (k := _file_kind(p))]
+            found = walk_files(path, info["notes"])
+            files = [(p, k) for p in found if (k := _file_kind(p))]
         else:
             files = [(path, kind)]
         if not files:
             raise DataReadError(f"{path}: no Strava export, .gpx, .fit or .tcx file found.")
-        records = _read_files(files, info["notes"], folder=kind == "folder")
+        records = _read_files(files, info["notes"], folder=kind == "folder", strict=strict)
         if not records:
             raise DataReadError(f"{path}: none of the {len(files)} watch files is an activity.")
         files_read = len(files)
         kind = "+".join(sorted({r["source_format"] for r in records}))
     notes: list[str] = list(info["notes"])
     notes.extend(n for r in records for n in r.pop("reader_notes", ()))
-    log = [("read", len(records), f"{files_read} file(s) opened")]
+    rows_in = len(records)
+    log = [("read", rows_in, f"{files_read} file(s) opened")]
 
     for record in records:
         record["activity_type"] = normalise_type(record.get("raw_type"))
+    classify_untyped(records, notes)
+    for record in records:
         record["surface"] = _SURFACE.get(record["activity_type"])
         if record.get("raw_type") == "running:track":
             record["surface"] = "track"
@@ -267,8 +299,13 @@ def read_watch_export(
     detail = ", ".join(f"{k}: {v}" for k, v in sorted(dropped_types.items())) or "none"
     log.append(("type_filter", -sum(dropped_types.values()), detail))
 
-    tz_source = _local_dates(records, zone, tz, notes)
-    duplicates = _dedupe(records) if dedupe else _empty_duplicates()
+    if dropped_types:
+        notes.append(
+            f"{sum(dropped_types.values())} activity(ies) of other types left out ({detail}); "
+            "pass activity_types=None to keep every activity."
+        )
+    tz_source = local_dates(records, zone, tz, notes, str(path))
+    duplicates = remove_duplicates(records) if dedupe else empty_duplicates()
     log.append(("duplicates", -len(duplicates), "removed" if dedupe else "not checked"))
     if len(duplicates):
         notes.append(f"{len(duplicates)} run(s) recorded twice were removed (see duplicates).")
@@ -283,6 +320,9 @@ def read_watch_export(
     if not keep_private:
         counts = {k: sum(r.get(k) not in (None, "") for r in records) for k in PRIVATE_FIELDS}
         dropped_private = {k: v for k, v in counts.items() if v}
+    excluded = Counter(dropped_types)
+    if len(duplicates):
+        excluded["duplicate"] = len(duplicates)
     report = WatchImportReport(
         table=pd.DataFrame(log, columns=["step", "n", "detail"]),
         notes=tuple(notes),
@@ -298,12 +338,21 @@ def read_watch_export(
         duplicates=duplicates,
         dropped_private=dropped_private,
         unmapped_headers=tuple(info.get("unmapped_headers", ())),
+        rows_in=rows_in,
+        rows_kept=len(records),
+        rows_excluded=sum(excluded.values()),
+        excluded_types=dict(excluded),
     )
     frame.attrs["lbprun"] = {
         "source": str(path),
         "kind": "activities",
         "format": kind,
         "notes": list(notes),
+        "rows_in": rows_in,
+        "rows_kept": len(records),
+        "rows_excluded": sum(excluded.values()),
+        "rows_duplicates": len(duplicates),
+        "excluded_types": dict(excluded),
         "report": report,
     }
     return frame
@@ -333,14 +382,19 @@ def _check_arguments(
     return path, types, zone
 
 
-def _read_files(files: list[tuple[Path, str]], notes: list[str], *, folder: bool) -> list[Any]:
+def _read_files(
+    files: list[tuple[Path, str]], notes: list[str], *, folder: bool, strict: bool
+) -> list[Any]:
     """Read watch files; in a folder, files holding no activity are skipped with a note."""
-    readers = {"gpx": _gpx.read_gpx, "tcx": _gpx.read_tcx, "fit": _fit.read_fit}
     records: list[dict[str, Any]] = []
     skipped = []
     for file, kind in files:
         try:
-            records.extend(readers[kind](file, str(file)))
+            if kind == "fit":
+                records.extend(_fit.read_fit(file, str(file), strict=strict))
+            else:
+                reader = _gpx.read_gpx if kind == "gpx" else _gpx.read_tcx
+                records.extend(reader(file, str(file)))
         except NotAnActivityError as error:
             if not folder:
                 raise
@@ -354,7 +408,10 @@ def _read_files(files: list[tuple[Path, str]], notes: list[str], *, folder: bool
 
 def _file_kind(path: Path) -> str | None:
     name = path.name.lower()
-    if not path.is_file():
+    try:
+        if not path.is_file():
+            return None
+    except OSError:
         return None
     if name.endswith((".gpx", ".gpx.gz")):
         return "gpx"
@@ -367,123 +424,39 @@ def _file_kind(path: Path) -> str | None:
 
 def _detect(path: Path) -> str:
     if path.is_dir():
-        if any(p.name.lower() == "activities.csv" for p in path.rglob("activities.csv")):
+        if any(p.name.lower() == "activities.csv" for p in walk_files(path, [])):
             return "strava"
         return "folder"
     kind = _file_kind(path)
     if kind is not None:
         return kind
-    with path.open("rb") as handle:
-        head = handle.read(1024)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError as error:
+        raise DataReadError(f"{path}: cannot be read ({error}).") from None
     if head.startswith(b"PK") or path.suffix.lower() == ".zip":
+        return "strava"
+    if _strava.looks_like_activities_csv(head):
         return "strava"
     if len(head) >= 12 and head[8:12] == b".FIT":
         return "fit"
     if head.lstrip().startswith(b"<"):
         return "tcx" if b"TrainingCenterDatabase" in head else "gpx"
     raise DataReadError(
-        f"{path}: unknown watch format (expected a Strava export, .gpx, .fit or .tcx)."
+        f"{path}: unknown watch format (expected a Strava export or its activities.csv, "
+        ".gpx, .fit or .tcx)."
     )
-
-
-def _local_dates(
-    records: list[dict[str, Any]], zone: zoneinfo.ZoneInfo | None, tz: Any, notes: list[str]
-) -> str:
-    in_utc = naive = 0
-    for record in records:
-        start = pd.Timestamp(record["start_time"])
-        if start.tzinfo is None:
-            naive += 1
-            start = start.tz_localize("UTC")
-        start = start.tz_convert("UTC")
-        record["start_time"] = start
-        if zone is not None:
-            local = start.tz_convert(zone)
-        elif record.get("utc_offset_min") is not None:
-            local = start + pd.Timedelta(minutes=record["utc_offset_min"])
-        else:
-            local = start
-            in_utc += 1
-        record["date"] = pd.Timestamp(local.date())
-    if naive:
-        notes.append(f"{naive} activity(ies) had times without a zone; read as UTC.")
-    if zone is not None:
-        return f"tz argument {tz!r}"
-    if in_utc:
-        notes.append(
-            f"{in_utc} activity(ies) had no local UTC offset; their date is the UTC date "
-            "(pass tz= to use a time zone)."
-        )
-    return "UTC" if in_utc == len(records) else "activity files' UTC offset"
-
-
-def _richness(record: dict[str, Any]) -> int:
-    return sum(record.get(k) is not None for k in COLUMNS)
-
-
-def _empty_duplicates() -> pd.DataFrame:
-    names = ["start_time", "distance_km", "kept_start_time", "kept_distance_km"]
-    return pd.DataFrame(columns=[*names, "start_diff_s", "distance_diff_pct"])
-
-
-def _dedupe(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """Remove runs recorded twice in place; return the removed ones.
-
-    Records are visited from the richest (most filled fields; then earliest start) down; one
-    is kept unless a kept record is its twin, so no two kept records are twins and every
-    removed record names the kept twin closest in start time.
-    """
-    order = sorted(
-        range(len(records)),
-        key=lambda i: (-_richness(records[i]), records[i]["start_time"], i),
-    )
-    starts: list[float] = []
-    kept: list[dict[str, Any]] = []
-    removed = []
-    for i in order:
-        record = records[i]
-        second = record["start_time"].timestamp()
-        low = bisect.bisect_left(starts, second - _DEDUPE_SECONDS)
-        high = bisect.bisect_right(starts, second + _DEDUPE_SECONDS)
-        twins = [kept[j] for j in range(low, high) if _same_run(kept[j], record)]
-        if not twins:
-            place = bisect.bisect_right(starts, second)
-            starts.insert(place, second)
-            kept.insert(place, record)
-            continue
-        twin = min(twins, key=lambda k: abs(k["start_time"].timestamp() - second))
-        removed.append(
-            {
-                "start_time": record["start_time"],
-                "distance_km": record["distance_km"],
-                "kept_start_time": twin["start_time"],
-                "kept_distance_km": twin["distance_km"],
-                "start_diff_s": abs((record["start_time"] - twin["start_time"]).total_seconds()),
-                "distance_diff_pct": 100 * _relative_gap(record, twin),
-            }
-        )
-    records[:] = kept
-    if not removed:
-        return _empty_duplicates()
-    return pd.DataFrame(removed).sort_values("start_time", ignore_index=True)
-
-
-def _relative_gap(a: dict[str, Any], b: dict[str, Any]) -> float:
-    x, y = a.get("distance_km") or 0.0, b.get("distance_km") or 0.0
-    return 0.0 if max(x, y) == 0 else abs(x - y) / max(x, y)
-
-
-def _same_run(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    seconds = abs((a["start_time"] - b["start_time"]).total_seconds())
-    return seconds <= _DEDUPE_SECONDS and _relative_gap(a, b) <= _DEDUPE_DISTANCE
 
 
 def _frame(records: list[dict[str, Any]], runner_id: str, keep_private: bool) -> pd.DataFrame:
     columns = list(COLUMNS) + (list(PRIVATE_FIELDS) if keep_private else [])
     rows = [{**r, "runner_id": runner_id} for r in records]
     frame = pd.DataFrame(rows, columns=columns)
-    frame["date"] = pd.to_datetime(frame["date"])
-    frame["start_time"] = pd.to_datetime(frame["start_time"], utc=True)
+    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+    frame["start_time"] = pd.to_datetime(frame["start_time"], utc=True).astype(
+        "datetime64[ns, UTC]"
+    )
     numbers = ["distance_km", "duration_min", "moving_time_min", "elevation_gain_m", "avg_hr"]
     for name in [*numbers, "rpe"]:
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)

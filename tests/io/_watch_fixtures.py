@@ -530,3 +530,58 @@ def write_strava_csv(root: Path, header: list[str], rows: list[list[str]]) -> Pa
     writer.writerows(rows)
     (root / "activities.csv").write_text(buffer.getvalue(), encoding="utf-8")
     return root
+
+
+def fit_cut_after_session(data: bytes) -> bytes:
+    """``data`` (a :func:`fit_activity` file) cut right after its session message: the
+    activity message and the file CRC are lost, as when a watch's battery dies."""
+    activity = len(encode_fit([("activity", {})])) - 16  # its definition and data message
+    return data[: len(data) - 2 - activity]
+
+
+def gpx_by_hand(
+    version: str,
+    tracks: list[dict[str, Any]],
+    *,
+    name: str = "Morning",
+    author: str = "Jane Runner",
+    encoding: str = "UTF-8",
+) -> str:
+    """A GPX 1.0 or 1.1 document written by hand (as devices write them): the same content in
+    each version's own layout. ``tracks`` as for :func:`gpx_text` (segments are lists)."""
+    ns = f"http://www.topografix.com/GPX/{version.replace('.', '/')}"
+    head = [f'<?xml version="1.0" encoding="{encoding}"?>',
+            f'<gpx version="{version}" creator="device" xmlns="{ns}" xmlns:gpxtpx="{TPX}">']  # fmt: skip
+    if version == "1.1":
+        head.append(
+            f"<metadata><name>{name}</name><author><name>{author}</name></author></metadata>"
+        )
+    else:
+        head.append(f"<name>{name}</name><author>{author}</author>")
+    for spec in tracks:
+        head.append("<trk>")
+        if spec.get("name"):
+            head.append(f"<name>{spec['name']}</name>")
+        if spec.get("type"):
+            head.append(f"<type>{spec['type']}</type>")
+        segments = spec["points"]
+        if segments and not isinstance(segments[0], list):
+            segments = [segments]
+        for points in segments:
+            head.append("<trkseg>")
+            for lat, lon, ele, time, hr in points:
+                head.append(f'<trkpt lat="{lat:.7f}" lon="{lon:.7f}">')
+                if ele is not None:
+                    head.append(f"<ele>{ele}</ele>")
+                if time is not None:
+                    head.append(f"<time>{time:%Y-%m-%dT%H:%M:%SZ}</time>")
+                if hr is not None:
+                    hr_xml = f"<gpxtpx:TrackPointExtension><gpxtpx:hr>{hr}</gpxtpx:hr></gpxtpx:TrackPointExtension>"
+                    head.append(
+                        f"<extensions>{hr_xml}</extensions>" if version == "1.1" else hr_xml
+                    )
+                head.append("</trkpt>")
+            head.append("</trkseg>")
+        head.append("</trk>")
+    head.append("</gpx>")
+    return "\n".join(head)
