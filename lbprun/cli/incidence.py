@@ -5,7 +5,9 @@ computes :func:`lbprun.measures.incidence.cumulative_incidence` and
 :func:`lbprun.measures.incidence.incidence_rate` and prints both as text (default), JSON
 (``--json``: ``{"cumulative_incidence": ..., "incidence_rate": ...}``) or one tidy CSV
 (``--csv``: a ``measure`` column says ``cumulative_incidence``, ``rate`` or ``rate_ratio``).
-Exit code 0 on success, 1 on invalid data, 2 on bad usage.
+``--out FILE`` also writes that tidy table to a ``.csv``, ``.xlsx`` or ``.parquet`` file
+(formula-like group labels escaped, see :mod:`lbprun.io.write`). Exit code 0 on success, 1 on
+invalid data, 2 on bad usage.
 
 Examples
 --------
@@ -23,6 +25,8 @@ import json
 from typing import Any
 
 import pandas as pd
+
+from lbprun.cli._output import add_out, bad_out, print_csv, write_out
 
 __all__ = ["register", "run", "tidy_table"]
 
@@ -62,6 +66,7 @@ def register(subparsers: Any) -> None:
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the results as JSON")
     output.add_argument("--csv", action="store_true", help="print one tidy CSV table")
+    add_out(parser, "the tidy table of --csv")
     parser.set_defaults(func=run)
 
 
@@ -102,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
     """Estimate and print cumulative incidence and rates; return the exit code."""
     from lbprun.measures.incidence import cumulative_incidence, incidence_rate
 
+    if bad_out(args.out, "incidence"):
+        return 2
     cohort = _read(args.cohort, "cohort")
     activities = _read(args.activities, "activities")
     episodes = _read(args.episodes, "episodes") if args.episodes else None
@@ -121,9 +128,11 @@ def run(args: argparse.Namespace) -> int:
         out = {"cumulative_incidence": risk.to_dict(), "incidence_rate": rates.to_dict()}
         print(json.dumps(out, indent=2))
     elif args.csv:
-        print(tidy_table(risk, rates).to_csv(index=False), end="")
+        print_csv(tidy_table(risk, rates))
     else:
         print(risk.summary())
         print()
         print(rates.summary())
+    if args.out:
+        write_out(tidy_table(risk, rates), args.out, "incidence", sheet_name="incidence")
     return 0

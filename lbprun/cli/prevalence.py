@@ -3,7 +3,9 @@
 Reads a runner survey (validated with :func:`lbprun.io.read.read_survey`), estimates the
 prevalence with :func:`lbprun.measures.prevalence.prevalence` and prints the table as text
 (default), JSON (``--json``) or CSV (``--csv``). ``--cluster/--strata/--weights`` describe a
-survey design (clusters nested in strata). Exit code 0 on success, 1 on invalid data.
+survey design (clusters nested in strata). ``--out FILE`` also writes the table to a
+``.csv``, ``.xlsx`` or ``.parquet`` file (formula-like group labels escaped, see
+:mod:`lbprun.io.write`). Exit code 0 on success, 1 on invalid data, 2 on bad usage.
 
 Examples
 --------
@@ -19,6 +21,8 @@ from __future__ import annotations
 import argparse
 import json
 from typing import Any
+
+from lbprun.cli._output import add_out, bad_out, print_csv, write_out
 
 __all__ = ["register", "run"]
 
@@ -53,6 +57,7 @@ def register(subparsers: Any) -> None:
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the result as JSON")
     output.add_argument("--csv", action="store_true", help="print the table as CSV")
+    add_out(parser, "the prevalence table")
     parser.set_defaults(func=run)
 
 
@@ -67,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     from lbprun.measures.prevalence import prevalence
     from lbprun.measures.survey import SurveyDesign
 
+    if bad_out(args.out, "prevalence"):
+        return 2
     data = _read(args.file)
     design = None
     if args.cluster or args.strata or args.weights:
@@ -85,7 +92,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     elif args.csv:
-        print(result.to_frame().to_csv(index=False), end="")
+        print_csv(result.to_frame())
     else:
         print(result.summary())
+    if args.out:
+        write_out(result.to_frame(), args.out, "prevalence", sheet_name="prevalence")
     return 0

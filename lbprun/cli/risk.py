@@ -4,8 +4,10 @@ Reads a runner survey (validated with :func:`lbprun.io.read.read_survey`), fits
 :func:`lbprun.models.risk_factors.fit_risk_factors` and prints the odds-ratio table as text
 (default), JSON (``--json``) or CSV (``--csv``). ``--firth`` uses Firth's penalised
 likelihood; ``--cluster/--strata/--weights`` describe a survey design (clusters nested in
-strata); ``--robust-cluster`` gives cluster-robust SEs without a design. Exit code 0 on success,
-1 on invalid data or a failed fit.
+strata); ``--robust-cluster`` gives cluster-robust SEs without a design. ``--out FILE`` also
+writes the table to a ``.csv``, ``.xlsx`` or ``.parquet`` file (formula-like terms escaped, see
+:mod:`lbprun.io.write`). Exit code 0 on success, 1 on invalid data or a failed fit, 2 on bad
+usage.
 
 Examples
 --------
@@ -21,6 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 from typing import Any
+
+from lbprun.cli._output import add_out, bad_out, print_csv, write_out
 
 __all__ = ["register", "run"]
 
@@ -81,6 +85,7 @@ def register(subparsers: Any) -> None:
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the result as JSON")
     output.add_argument("--csv", action="store_true", help="print the table as CSV")
+    add_out(parser, "the odds-ratio table")
     parser.set_defaults(func=run)
 
 
@@ -91,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
     from lbprun.measures.survey import SurveyDesign
     from lbprun.models.risk_factors import fit_risk_factors
 
+    if bad_out(args.out, "risk"):
+        return 2
     data = read_survey(args.file)
     references = {}
     for item in args.reference:
@@ -122,11 +129,13 @@ def run(args: argparse.Namespace) -> int:
         payload["glance"] = json.loads(result.glance().to_json(orient="records"))[0]
         print(json.dumps(payload, indent=2))
     elif args.csv:
-        print(result.to_frame(scale).to_csv(index=False), end="")
+        print_csv(result.to_frame(scale))
     else:
         lines = [f"Risk factors of {args.outcome} ({scale.replace('_', ' ')})"]
         lines.append(result.to_frame(scale).to_string(index=False))
         lines.append(result.glance().to_string(index=False))
         lines.extend(f"[{i}] {note}" for i, note in enumerate(result.notes, start=1))
         print("\n".join(lines))
+    if args.out:
+        write_out(result.to_frame(scale), args.out, "risk", sheet_name="risk factors")
     return 0

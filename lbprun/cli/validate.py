@@ -3,6 +3,14 @@
 Prints the rows in / valid / rejected, failures per column and check and up to 20 examples (or
 JSON with ``--json``). Exit code 0 when the file is valid, 1 when it is not or cannot be read.
 
+A watch export (a Strava export folder or ``.zip``, a ``.gpx``, ``.tcx`` or ``.fit`` file,
+optionally gzipped, or a folder of them) is read with
+:func:`lbprun.io.wearables.read_watch_export` and the activities it yields are validated as a
+training log (``--kind activities``): the report counts the activities read, kept, rejected
+and left out as other activity types, and adds the import's notes (duplicates removed, time
+zone, pseudonymous runner id). ``--rejected`` writes the rejected rows with
+:func:`lbprun.io.write.write_table` (CSV unless the name ends in ``.xlsx`` or ``.parquet``).
+
 Examples
 --------
 >>> parse_map("Runner ID=runner_id, km=distance_km")
@@ -12,13 +20,27 @@ Examples
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from lbprun.io.schema import SCHEMAS
 
-__all__ = ["parse_map", "register", "run"]
+__all__ = ["WATCH_SUFFIXES", "is_watch_source", "parse_map", "register", "run"]
+
+#: File names read as watch exports rather than as tables.
+WATCH_SUFFIXES = (".zip", ".gpx", ".fit", ".tcx", ".gpx.gz", ".fit.gz", ".tcx.gz")
+
+
+def is_watch_source(path: str) -> bool:
+    """Return True for a folder or a watch file name (``.zip``, ``.gpx``, ``.fit``, ...).
+
+    >>> is_watch_source("runs.FIT.gz"), is_watch_source("runs.csv")
+    (True, False)
+    """
+    return Path(path).is_dir() or path.lower().endswith(WATCH_SUFFIXES)
 
 
 def parse_map(text: str) -> dict[str, str]:
@@ -43,8 +65,10 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "validate",
         help="check a survey, training log, cohort or episodes file",
-        description="Validate a runner table (CSV/TSV/TXT, xlsx, parquet, dta, sav) against "
-        "lbprun's column dictionary. Exit code 0 when valid, 1 when not.",
+        description="Validate a runner table (CSV/TSV/TXT, xlsx, parquet, dta, sav) or a watch "
+        "export (Strava folder or .zip, .gpx/.tcx/.fit, gzipped or not, a folder of them; "
+        "--kind activities) against lbprun's column dictionary. Exit code 0 when valid, 1 "
+        "when not.",
     )
     parser.add_argument("file", help="the file to check")
     parser.add_argument("--kind", required=True, choices=list(SCHEMAS), help="table kind")
@@ -68,26 +92,87 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--rejected",
         metavar="CSV",
-        help="also write the rejected rows with their reasons to this CSV (formulas escaped)",
+        help="also write the rejected rows with their reasons to this CSV (or .xlsx, "
+        ".parquet by the extension; formula-like text escaped)",
+    )
+    parser.add_argument(
+        "--runner-id",
+        help="watch exports: the runner id of every activity (default: a pseudonym)",
     )
     parser.set_defaults(func=run)
 
 
+def _validate_watch(args: argparse.Namespace) -> tuple[Any, Any]:
+    """Read a watch export and validate its activities; return the report and import report."""
+    from lbprun.io.validate import validate
+    from lbprun.io.wearables import read_watch_export
+
+    runs = read_watch_export(args.file, runner_id=args.runner_id)
+    watch = runs.attrs["lbprun"]["report"]
+    report = validate(runs, "activities", source=args.file, columns=args.columns, units=args.units)
+    excluded = dict(watch.dropped_types)
+    for kind, n in report.excluded_types.items():
+        excluded[kind] = excluded.get(kind, 0) + n
+    left_out = sum(watch.dropped_types.values())
+    files = f"{watch.files_read} file(s) opened" if watch.files_read else "no activity file"
+    read_note = (
+        f"watch export ({watch.format}): {files}; rows are the imported activities, "
+        "counted from 0."
+    )
+    report = dataclasses.replace(
+        report,
+        rows_in=report.rows_in + left_out,
+        rows_excluded=report.rows_excluded + left_out,
+        excluded_types=excluded,
+        notes=(read_note, *watch.notes, *report.notes),
+    )
+    return report, watch
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate ``args.file`` and print the report; return 0 when valid, 1 otherwise."""
-    from lbprun.io.read import write_rejected
-    from lbprun.io.validate import validate
+    import pandas as pd
 
-    report = validate(
-        args.file, args.kind, columns=args.columns, units=args.units, sheet=args.sheet
-    )
+    from lbprun.io.validate import validate
+    from lbprun.io.write import FORMATS, write_table
+
+    watch = None
+    if is_watch_source(args.file):
+        if args.kind != "activities":
+            print(
+                f"lbprun validate: error: {args.file!r} is a watch export, which holds "
+                f"activities; use --kind activities (got {args.kind!r}).",
+                file=sys.stderr,
+            )
+            return 2
+        report, watch = _validate_watch(args)
+    elif args.runner_id is not None:
+        print(
+            "lbprun validate: error: --runner-id applies to watch exports only (a folder, "
+            f".zip, .gpx, .tcx or .fit file); got {args.file!r}.",
+            file=sys.stderr,
+        )
+        return 2
+    else:
+        report = validate(
+            args.file, args.kind, columns=args.columns, units=args.units, sheet=args.sheet
+        )
     if args.json:
         out = report.to_dict(max_failures=max(args.max_examples, 0))
         out["examples"] = report.examples(args.max_examples)
+        if watch is not None:
+            out["watch_import"] = watch.to_dict()
         print(json.dumps(out, indent=2))
     else:
         print(report.summary(max_examples=args.max_examples))
+        if watch is not None:
+            print("Watch import:")
+            print(watch.table.to_string(index=False))
     if args.rejected:
-        path = write_rejected(report, args.rejected)
+        rejected = report.rejected if report.rejected is not None else pd.DataFrame()
+        if rejected.shape[1] == 0:
+            rejected = pd.DataFrame(columns=["row", "reasons"])
+        kind = FORMATS.get(Path(args.rejected).suffix.lower(), "csv")
+        path = write_table(rejected, args.rejected, format=kind, sheet_name="rejected")
         print(f"rejected rows written to {path}", file=sys.stderr)
     return 0 if report.ok else 1

@@ -3,8 +3,10 @@
 ``--what weekly`` (default) writes the runner x week table, ``spikes`` the same with the
 week-to-week progression and its class, ``runs`` the single-run spikes and ``acwr`` the daily
 acute:chronic workload ratio. The output format follows the extension of ``--out``
-(``.parquet`` or ``.csv``). Exit code 0 on success, 1 when the data cannot be read or used,
-2 on bad usage.
+(``.parquet``, ``.csv`` or ``.xlsx``); in CSV and XLSX, formula-like text from the log (a
+runner or shoe id starting with ``=``, ``+``, ``-``, ``@``) is escaped by
+:func:`lbprun.io.write.write_table`. Exit code 0 on success, 1 when the data cannot be read or
+used, 2 on bad usage.
 
 Examples
 --------
@@ -28,7 +30,7 @@ __all__ = ["WHAT", "read_log", "register", "run"]
 #: Tables the sub-command can write.
 WHAT = ("weekly", "acwr", "spikes", "runs")
 
-_WRITERS = (".parquet", ".csv")
+_WRITERS = (".parquet", ".csv", ".xlsx")
 
 
 def register(subparsers: Any) -> None:
@@ -37,10 +39,10 @@ def register(subparsers: Any) -> None:
         "workload",
         help="weekly distance, spikes and ACWR from a training log",
         description="Derive training-load tables from a training log (one row per run). "
-        "Writes .parquet or .csv by the extension of --out.",
+        "Writes .parquet, .csv or .xlsx by the extension of --out.",
     )
     parser.add_argument("activities", help="the training log (CSV, Parquet, ...)")
-    parser.add_argument("--out", required=True, help="output file (.parquet or .csv)")
+    parser.add_argument("--out", required=True, help="output file (.parquet, .csv or .xlsx)")
     parser.add_argument(
         "--engine",
         choices=("pandas", "duckdb", "dask"),
@@ -90,6 +92,7 @@ _ENGINE_CALLS = {
 
 def run(args: argparse.Namespace) -> int:
     """Compute the table asked for and write it; return the exit code."""
+    from lbprun.io.write import write_table
     from lbprun.workload.acwr import acwr
     from lbprun.workload.spikes import load_spikes, single_run_spikes
     from lbprun.workload.weekly import weekly_load
@@ -97,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in _WRITERS:
         print(
-            f"lbprun workload: error: --out must end in .parquet or .csv; got {args.out!r}.",
+            f"lbprun workload: error: --out must end in .parquet, .csv or .xlsx; "
+            f"got {args.out!r}.",
             file=sys.stderr,
         )
         return 2
@@ -126,9 +130,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         options = {"progress": True, **threads} if progress else threads
         table = acwr(activities, method=args.method, engine=args.engine, **options)
-    if out.suffix.lower() == ".parquet":
-        table.to_parquet(out, index=False)
-    else:
-        table.to_csv(out, index=False)
+    write_table(table, out, sheet_name=args.what)
     print(f"lbprun workload: wrote {len(table)} rows ({args.what}) to {out}")
     return 0

@@ -58,7 +58,7 @@ def test_cli_csv_week_start_and_bad_extension(log_file, tmp_path):
     out = tmp_path / "weekly.csv"
     assert main(["workload", str(log_file), "--out", str(out), "--week-start", "sunday"]) == 0
     written = pd.read_csv(out, parse_dates=["week_start"])
-    assert (written["week_start"].dt.dayofweek == 6).all()
+    assert (written["week_start"].dt.day_of_week == 6).all()
     assert main(["workload", str(log_file), "--out", str(tmp_path / "x.txt")]) == 2
     assert main(["workload", str(tmp_path / "missing.csv"), "--out", str(out)]) == 1
 
