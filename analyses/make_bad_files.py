@@ -44,7 +44,7 @@ BAD_TEXT: dict[str, tuple[str, str | bytes, str]] = {
     "ragged_rows.csv": (
         "activities",
         RUNS + "A1,2025-01-06,10.0,55.0\nA1,2025-01-07,8.0,44.0\nA1,2025-01-08,6,0,33.0,x\n",
-        "line 4 has more fields than the header (an unquoted decimal comma)",
+        "line 4 has more fields than the header (an unquoted decimal comma): a row error",
     ),
     "binary_as_csv.csv": (
         "survey",

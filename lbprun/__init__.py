@@ -35,6 +35,7 @@ from lbprun.io.read import (
 from lbprun.io.schema import SCHEMAS, data_dictionary
 from lbprun.io.validate import ValidationReport, validate
 from lbprun.io.wearables import WatchImportReport, read_watch_export
+from lbprun.io.write import write_table
 from lbprun.measures.incidence import (
     IncidenceRateResult,
     IncidenceResult,
@@ -140,4 +141,5 @@ __all__ = [
     "validate",
     "weekly_load",
     "write_rejected",
+    "write_table",
 ]

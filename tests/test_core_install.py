@@ -21,14 +21,15 @@ OPTIONAL = ("pyarrow", "pyreadstat", "gpxpy", "fitdecode", "duckdb", "dask", "po
 
 PROBE = """
 import importlib.util, json, sys
+OPTIONAL = sys.argv[1].split(",")
 import numpy, pandas, lbprun
 from lbprun.datasets import load_example_activities, load_example_cohort, load_example_survey
 sizes = [len(load_example_survey()), len(load_example_cohort()), len(load_example_activities())]
 print(json.dumps({
     "pandas": pandas.__version__, "numpy": numpy.__version__, "sizes": sizes,
-    "optional": [m for m in %r if importlib.util.find_spec(m) is not None],
+    "optional": [m for m in OPTIONAL if importlib.util.find_spec(m) is not None],
 }))
-""" % (OPTIONAL,)
+"""
 
 
 def _source_copy(target: Path) -> Path:
@@ -49,11 +50,17 @@ def test_core_install_runs_the_main_job(tmp_path):
     python = env_dir / "bin" / "python"
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(source)],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert install.returncode == 0, install.stderr[-3000:]
     probe = subprocess.run(
-        [str(python), "-c", PROBE], capture_output=True, text=True, timeout=300, cwd=tmp_path
+        [str(python), "-c", PROBE, ",".join(OPTIONAL)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
     )
     assert probe.returncode == 0, probe.stderr[-3000:]
     facts = json.loads(probe.stdout)
@@ -61,7 +68,10 @@ def test_core_install_runs_the_main_job(tmp_path):
     assert all(size > 0 for size in facts["sizes"])
     example = subprocess.run(
         [str(env_dir / "bin" / "lbprun"), "example"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
     )
     assert example.returncode == 0, example.stderr[-3000:]
     for section in ("is valid", "Prevalence of lbp_12m", "per 1000 hours", "km10"):

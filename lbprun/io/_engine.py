@@ -79,6 +79,9 @@ class Run:
                     f"{self.fill[name]!r} and a column {name!r} in {src.name}."
                 )
         self.names += list(self.fill)
+        #: Positions and names of the columns read: duplicated names are a table failure.
+        self.use = [i for i, n in enumerate(self.names) if self.names.count(n) == 1]
+        self.use_names = [self.names[i] for i in self.use]
         #: Normalised activity types kept (None: every row); rows of other types are excluded.
         self.types = activity_types if self.names.count("activity_type") == 1 else None
         self.excluded: Counter[str] = Counter()
@@ -178,7 +181,7 @@ class Run:
     def coerce(self, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
         """Return the typed chunk and its per-value failures (with a ``column`` field)."""
         raw = raw.reset_index(drop=True)
-        raw.columns = self.names
+        raw.columns = self.use_names
         typed = raw.copy() if self.keep_data else raw.loc[:, []].copy()
         failures = []
         local_dates = None
@@ -398,6 +401,11 @@ class Run:
 
     def process(self, raw: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
         """Validate one chunk; return its failure cases (``CASE_COLUMNS``)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        shape = self._field_counts(raw, rows)
+        if len(shape):
+            keep = ~np.isin(rows, shape["row"].to_numpy(dtype=np.int64))
+            raw, rows = raw[keep], rows[keep]
         if self.types is not None:
             raw, rows = self._keep_types(raw, rows)
         self.rows_in += len(raw)
@@ -405,6 +413,8 @@ class Run:
             raw = raw.set_axis(range(raw.shape[1]), axis=1)
             for value in self.fill.values():
                 raw[raw.shape[1]] = value
+        if len(self.use) != len(self.names):
+            raw = raw.iloc[:, self.use]
         typed, failures = self.coerce(raw)
         failed = pd.concat(failures, ignore_index=True) if failures else _empty()
         checks = [failed, *self.row_checks(typed, failed), self.duplicates(typed, rows)]
@@ -439,9 +449,40 @@ class Run:
         if self.keep_data:
             self.kept.append(typed.assign(_row=rows))
         raw = raw.reset_index(drop=True)
-        raw.columns = self.names
+        raw.columns = self.use_names
         self.rejected_raw.append(raw.iloc[np.flatnonzero(bad)].assign(_row=rows[bad]))
-        return out
+        return pd.concat([shape, out], ignore_index=True) if len(shape) else out
+
+    def _field_counts(self, raw: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+        """Failure cases of text rows whose field count differs from the header's.
+
+        Such a row is not validated value by value (its values may sit in the wrong
+        columns); it is rejected whole, kept as read in ``rejected``.
+        """
+        from lbprun.io._scan import field_count_cases
+
+        hit, found = field_count_cases(
+            rows, self.src.bad_rows, self.src.bad_counts, self.src.expected_fields
+        )
+        if not found:
+            return pd.DataFrame(columns=CASE_COLUMNS)
+        self.rows_in += len(found)
+        width = len(self.src.columns)
+        own = [i for i in self.use if i < width]
+        part = raw.iloc[np.flatnonzero(hit), own].reset_index(drop=True)
+        part.columns = [self.names[i] for i in own]
+        self.rejected_raw.append(part.assign(_row=rows[hit]))
+        return pd.DataFrame(
+            {
+                "source": self.src.name,
+                "row": pd.array(rows[hit], dtype="Int64"),
+                "runner_id": pd.array([None] * len(found), dtype="string"),
+                "column": "(row)",
+                "check": "field_count",
+                "value": pd.Series([c for _, c, _ in found], dtype=object),
+                "message": [m for _, _, m in found],
+            }
+        )
 
     # -- whole file ---------------------------------------------------------------------------
 

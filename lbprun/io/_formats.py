@@ -18,10 +18,6 @@ Examples
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,8 +33,6 @@ __all__ = ["CHUNK_ROWS", "TEXT_SUFFIXES", "TableSource", "open_source"]
 #: Rows per chunk when reading CSV and Parquet files.
 CHUNK_ROWS = 100_000
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat")
-_DELIMITERS = (",", ";", "\t", "|")
-_BLOCK = 1 << 24
 
 Chunk = tuple[pd.DataFrame, np.ndarray]
 
@@ -63,6 +57,14 @@ class TableSource:
         Decimal mark of a text file.
     notes : list of str
         Reading notes (encoding fallback, delimiter, sheet).
+    header_row : int or None, default=1
+        The row of the header (file line or sheet row), None for formats without one.
+    read_subset : callable or None, default=None
+        Returns an iterator of chunks of the columns at the given positions (a first pass).
+    bad_rows, bad_counts : numpy.ndarray
+        Text files: the lines whose field count differs from the header's, and their counts.
+    expected_fields : int, default=0
+        Text files: the header's field count.
     """
 
     name: str
@@ -74,6 +76,9 @@ class TableSource:
     notes: list[str] = field(default_factory=list)
     header_row: int | None = 1
     read_subset: Callable[[list[int]], Iterator[pd.DataFrame]] | None = None
+    bad_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    bad_counts: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    expected_fields: int = 0
 
     def chunks(self) -> Iterator[Chunk]:
         """Yield ``(raw_frame, row_numbers)`` chunks; read errors become DataReadError."""
@@ -94,6 +99,11 @@ class TableSource:
             raise
         except Exception as error:
             raise DataReadError(f"{self.name}: cannot be read ({_describe(error)}).") from None
+
+
+def describe(error: BaseException) -> str:
+    """``"TypeName: first line of the message"`` of an exception, for error messages."""
+    return _describe(error)
 
 
 def _describe(error: BaseException) -> str:
@@ -124,11 +134,16 @@ def open_source(
         raise DataReadError(f"{name}: is a folder, not a table file.")
     if path.stat().st_size == 0:
         raise DataReadError(f"{name}: the file is empty.")
-    with path.open("rb") as handle:
-        magic = handle.read(8)
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(8)
+    except OSError as error:
+        raise DataReadError(f"{name}: cannot be opened ({_describe(error)}).") from None
     suffix = path.suffix.lower()
     if magic.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
-        return _open_excel(path, name, sheet)
+        from lbprun.io._excel import open_excel
+
+        return open_excel(path, name, sheet)
     if magic.startswith(b"PAR1") or suffix in (".parquet", ".pq"):
         return _open_parquet(path, name, chunk_rows)
     if suffix == ".dta":
@@ -137,232 +152,9 @@ def open_source(
         return _open_whole(path, name, "sav", _read_sav)
     if suffix == ".xls":
         raise DataReadError(f"{name}: old .xls workbooks are not supported; save it as .xlsx.")
-    return _open_text(path, name, chunk_rows)
+    from lbprun.io._text import open_text
 
-
-# -- text ---------------------------------------------------------------------------------------
-
-
-def _detect_encoding(path: Path, name: str) -> tuple[str, list[str]]:
-    with path.open("rb") as handle:
-        head = handle.read(4)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig", []
-    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return "utf-32", []
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16", []
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
-    with path.open("rb") as handle:
-        while block := handle.read(_BLOCK):
-            if b"\x00" in block:
-                raise DataReadError(
-                    f"{name}: binary content (NUL bytes), not a text table; is the file "
-                    "extension right?"
-                )
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as error:
-                where = offset + error.start
-                bad = block[error.start : error.start + 1].hex()
-                for encoding in ("cp1252", "latin-1"):
-                    if not _decodes(path, encoding):
-                        continue
-                    return encoding, [
-                        f"{name} is not valid UTF-8 (byte 0x{bad} at offset {where}); "
-                        f"read as {encoding}: check accented text."
-                    ]
-            offset += len(block)
-    return "utf-8", []
-
-
-def _decodes(path: Path, encoding: str) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    with path.open("rb") as handle:
-        try:
-            for block in iter(lambda: handle.read(_BLOCK), b""):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
-
-
-def _contains(path: Path, needle: bytes) -> bool:
-    with path.open("rb") as handle:
-        return any(needle in block for block in iter(lambda: handle.read(_BLOCK), b""))
-
-
-def _sniff(sample: str) -> tuple[str, str]:
-    """Return the delimiter and decimal mark of a text sample."""
-    lines = [line for line in sample.splitlines() if line.strip()][:50]
-    if len(lines) > 1 and not sample.endswith("\n"):
-        lines = lines[:-1]  # the last line may be cut by the sample
-    best, best_score = ",", (-1, -1)
-    for delimiter in _DELIMITERS:
-        counts = [len(row) - 1 for row in csv.reader(lines, delimiter=delimiter)]
-        if not counts or counts[0] == 0:
-            continue
-        consistent = sum(c == counts[0] for c in counts)
-        score = (consistent, counts[0])
-        if score > best_score:
-            best, best_score = delimiter, score
-    decimal = "."
-    if best != ",":
-        body = [row for row in csv.reader(lines[1:], delimiter=best)]
-        cells = [c.strip() for row in body for c in row]
-        comma = sum(bool(_match(r"[+-]?\d+,\d+", c)) for c in cells)
-        dot = sum(bool(_match(r"[+-]?\d+\.\d+", c)) for c in cells)
-        if comma and comma >= dot:
-            decimal = ","
-    return best, decimal
-
-
-def _match(pattern: str, text: str) -> bool:
-    return re.fullmatch(pattern, text) is not None
-
-
-def _open_text(path: Path, name: str, chunk_rows: int) -> TableSource:
-    encoding, notes = _detect_encoding(path, name)
-    with path.open("r", encoding=encoding, newline="") as handle:
-        sample = handle.read(1 << 16)
-    if not sample.strip():
-        raise DataReadError(f"{name}: the file is empty (no header, no rows).")
-    delimiter, decimal = _sniff(sample)
-    quoted = _contains(path, b'"')  # without quotes no field can span lines
-    if delimiter != ",":
-        label = {"\t": "tab", ";": "';'", "|": "'|'"}[delimiter]
-        decimal_note = " and decimal comma" if decimal == "," else ""
-        notes.append(f"{name}: read with {label} as the delimiter{decimal_note}.")
-    first = next(csv.reader(io.StringIO(sample), delimiter=delimiter), [])
-    columns = [c.strip() for c in first]
-    if not any(columns):
-        raise DataReadError(f"{name}: the header line is empty.")
-    header_lines = 1
-
-    def read_chunks() -> Iterator[Chunk]:
-        reader = pd.read_csv(
-            path,
-            sep=delimiter,
-            encoding=encoding,
-            dtype=str,
-            na_filter=False,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            chunksize=chunk_rows,
-            engine="c",
-        )
-        line = header_lines + 1
-        total = 0
-        with reader:
-            for chunk in reader:
-                if len(chunk.columns) != len(columns):
-                    raise DataReadError(
-                        f"{name}: the header has {len(columns)} names but the rows have "
-                        f"{len(chunk.columns)} fields."
-                    )
-                extra = np.zeros(len(chunk), dtype=np.int64)
-                for column in chunk.columns if quoted else ():
-                    values = chunk[column]
-                    has_newline = values.str.contains("\n", regex=False).to_numpy()
-                    if has_newline.any():
-                        extra += np.where(has_newline, values.str.count("\n").to_numpy(), 0)
-                starts = (
-                    line + np.arange(len(chunk)) + np.concatenate(([0], np.cumsum(extra)[:-1]))
-                )
-                line = int(starts[-1] + extra[-1] + 1) if len(chunk) else line
-                blank = (chunk == "").all(axis=1).to_numpy()
-                if blank.any():
-                    chunk = chunk.loc[~blank]
-                    starts = starts[~blank]
-                total += len(chunk)
-                yield chunk.reset_index(drop=True), starts.astype(np.int64)
-        if total == 0:
-            raise DataReadError(f"{name}: the file has a header but no data rows.")
-
-    def read_subset(positions: list[int]) -> Iterator[pd.DataFrame]:
-        reader = pd.read_csv(
-            path,
-            sep=delimiter,
-            encoding=encoding,
-            dtype=str,
-            na_filter=False,
-            keep_default_na=False,
-            usecols=positions,
-            chunksize=chunk_rows,
-            engine="c",
-        )
-        with reader:
-            yield from reader
-
-    return TableSource(
-        name, "csv", "line", columns, read_chunks, decimal, notes, read_subset=read_subset
-    )
-
-
-# -- Excel --------------------------------------------------------------------------------------
-
-
-def _open_excel(path: Path, name: str, sheet: str | int | None) -> TableSource:
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=False, data_only=False)
-    except Exception as error:
-        raise DataReadError(
-            f"{name}: cannot be read as an Excel workbook ({_describe(error)})."
-        ) from None
-    names = workbook.sheetnames
-    if sheet is None:
-        title = names[0]
-    elif isinstance(sheet, int) and not isinstance(sheet, bool) and 0 <= sheet < len(names):
-        title = names[sheet]
-    elif sheet in names:
-        title = str(sheet)
-    else:
-        raise DataReadError(f"{name}: no sheet {sheet!r}; sheets are {', '.join(names)}.")
-    worksheet = workbook[title]
-    rows = []
-    numbers = []
-    for number, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1):
-        if values is None or all(
-            v is None or (isinstance(v, str) and not v.strip()) for v in values
-        ):
-            continue
-        rows.append([_cell(v) for v in values])
-        numbers.append(number)
-    workbook.close()
-    if not rows:
-        raise DataReadError(f"{name}: sheet {title!r} is empty.")
-    header = [("" if v is None else str(v)).strip() for v in rows[0]]
-    keep = [i for i, h in enumerate(header) if h]
-    header = [header[i] for i in keep]
-    body = [[row[i] if i < len(row) else None for i in keep] for row in rows[1:]]
-    if not body:
-        raise DataReadError(f"{name}: sheet {title!r} has a header but no data rows.")
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    row_numbers = np.asarray(numbers[1:], dtype=np.int64)
-    notes = [] if sheet is None and len(names) == 1 else [f"{name}: read sheet {title!r}."]
-    return TableSource(
-        name,
-        "xlsx",
-        "excel",
-        header,
-        lambda: iter([(frame, row_numbers)]),
-        notes=notes,
-        header_row=numbers[0],
-    )
-
-
-def _cell(value: Any) -> Any:
-    """An Excel cell value as lbprun reads it: formulas stay formula text."""
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    if hasattr(value, "year"):
-        return value
-    text = getattr(value, "text", None)  # ArrayFormula and DataTableFormula
-    return str(text if text is not None else value)
+    return open_text(path, name, chunk_rows)
 
 
 # -- Parquet, Stata, SPSS ---------------------------------------------------------------------
@@ -375,25 +167,35 @@ def _open_parquet(path: Path, name: str, chunk_rows: int) -> TableSource:
         raise DataReadError(f"{name}: reading Parquet needs the [formats] extra.") from None
     try:
         parquet = pq.ParquetFile(path)
-        columns = [str(c) for c in parquet.schema_arrow.names]
+        schema = parquet.schema_arrow
+        columns = [str(c) for c in schema.names]
+        rows = parquet.metadata.num_rows
     except Exception as error:
         raise DataReadError(
             f"{name}: cannot be read as Parquet ({_describe(error)}); is it truncated?"
         ) from None
-    if parquet.metadata.num_rows == 0:
+    for column, kind in zip(columns, schema.types, strict=True):
+        if _nested(kind):
+            raise DataReadError(
+                f"{name}: column {column!r} holds nested values ({kind}); lbprun reads flat "
+                "tables only: flatten or drop that column."
+            )
+    if rows == 0:
         raise DataReadError(f"{name}: the file has columns but no data rows.")
 
     def read_chunks() -> Iterator[Chunk]:
         start = 1
         for batch in parquet.iter_batches(batch_size=chunk_rows):
-            frame = batch.to_pandas()
+            frame = _batch_frame(batch, columns, name, start)
             yield frame, np.arange(start, start + len(frame), dtype=np.int64)
             start += len(frame)
 
     def read_subset(positions: list[int]) -> Iterator[pd.DataFrame]:
         names = [columns[i] for i in positions]
+        start = 1
         for batch in parquet.iter_batches(batch_size=chunk_rows, columns=names):
-            yield batch.to_pandas()
+            yield _batch_frame(batch, names, name, start)
+            start += batch.num_rows
 
     return TableSource(
         name,
@@ -406,6 +208,89 @@ def _open_parquet(path: Path, name: str, chunk_rows: int) -> TableSource:
     )
 
 
+def _nested(kind: Any) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        return _nested(kind.value_type)
+    return bool(
+        pa.types.is_nested(kind) or (hasattr(pa.types, "is_union") and pa.types.is_union(kind))
+    )
+
+
+def _batch_frame(batch: Any, columns: list[str], name: str, start: int) -> pd.DataFrame:
+    """A record batch as a DataFrame, column by column, with every value checked.
+
+    Text stays text (binary is decoded as UTF-8), decimals become float64, dates and
+    timestamps become ``datetime64[ns]`` (keeping a time zone); a value out of that range
+    (1677-2262) or undecodable bytes raise a DataReadError naming the column (and record).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    data = {}
+    for k, column in enumerate(columns):
+        array = batch.column(k)
+        kind = array.type
+        if pa.types.is_dictionary(kind):
+            array, kind = array.dictionary_decode(), kind.value_type
+        try:
+            if (
+                pa.types.is_binary(kind)
+                or pa.types.is_large_binary(kind)
+                or (pa.types.is_fixed_size_binary(kind))
+            ):
+                array = array.cast(pa.binary()).cast(pa.string())
+            elif pa.types.is_decimal(kind) or pa.types.is_float16(kind):
+                array = array.cast(pa.float64())
+            elif pa.types.is_date(kind) or pa.types.is_timestamp(kind):
+                zone = kind.tz if pa.types.is_timestamp(kind) else None
+                array = array.cast(pa.timestamp("ns", tz=zone), safe=True)
+            elif pa.types.is_time(kind) or pa.types.is_duration(kind):
+                array = array.cast(pa.string())
+            series = array.to_pandas()
+        except Exception as error:
+            where = _first_out_of_range(array, pc)
+            at = f", record {start + where}" if where is not None else ""
+            rule = (
+                "dates must lie in 1677-2262 (datetime64[ns])"
+                if pa.types.is_date(kind) or pa.types.is_timestamp(kind)
+                else "text must be UTF-8"
+                if pa.types.is_binary(kind) or pa.types.is_large_binary(kind)
+                else "lbprun cannot convert it"
+            )
+            raise DataReadError(
+                f"{name}: column {column!r}{at} cannot be read ({_describe(error)}); {rule}."
+            ) from None
+        if pd.api.types.is_datetime64_dtype(series.dtype):
+            series = series.astype("datetime64[ns]")
+        data[k] = series.reset_index(drop=True)
+    frame = pd.DataFrame(data)
+    frame.columns = columns
+    return frame
+
+
+def _first_out_of_range(array: Any, pc: Any) -> int | None:
+    """The position of the first date out of the ``datetime64[ns]`` range, if that was it."""
+    import pyarrow as pa
+
+    kind = array.type
+    try:
+        if pa.types.is_timestamp(kind):
+            unit = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}[kind.unit]
+            values = array.cast(pa.int64()).to_numpy(zero_copy_only=False)
+            limit = np.iinfo(np.int64).max // unit
+        elif pa.types.is_date32(kind):
+            values = array.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
+            limit = np.iinfo(np.int64).max // 86_400_000_000_000
+        else:
+            return None
+        bad = np.flatnonzero(np.abs(np.nan_to_num(values.astype(float))) > limit)
+        return int(bad[0]) if len(bad) else None
+    except Exception:  # pragma: no cover - best effort for the message only
+        return None
+
+
 def _read_dta(path: Path) -> pd.DataFrame:
     return pd.read_stata(path, convert_categoricals=True)
 
@@ -415,7 +300,25 @@ def _read_sav(path: Path) -> pd.DataFrame:
         import pyreadstat
     except ImportError:  # pragma: no cover - pyreadstat is in the [formats] extra
         raise DataReadError(f"{path}: reading SPSS files needs the [formats] extra.") from None
-    frame, _meta = pyreadstat.read_sav(str(path), apply_value_formats=True)
+    frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
+    labels = getattr(meta, "variable_value_labels", None) or {}
+    for column, mapping in labels.items():
+        if column not in frame.columns or not mapping:
+            continue
+        seen: dict[str, list[Any]] = {}
+        for code, label in mapping.items():
+            seen.setdefault(str(label).strip().lower(), []).append(code)
+        clash = {label: codes for label, codes in seen.items() if len(codes) > 1}
+        if clash:
+            label, codes = next(iter(clash.items()))
+            raise DataReadError(
+                f"{path}: column {column!r} has value labels that give several codes one "
+                f"label ({label!r} for codes {', '.join(repr(c) for c in codes)}); lbprun "
+                "cannot tell those answers apart. Fix the labels in SPSS."
+            )
+        values = frame[column]
+        mapped = values.map(mapping)
+        frame[column] = mapped.where(mapped.notna() | values.isna(), values)
     return frame
 
 
@@ -424,12 +327,24 @@ def _open_whole(
 ) -> TableSource:
     try:
         frame = reader(path)
-    except DataReadError:
-        raise
+    except DataReadError as error:
+        raise DataReadError(str(error).replace(str(path), name, 1)) from None
     except Exception as error:
         raise DataReadError(f"{name}: cannot be read as .{fmt} ({_describe(error)}).") from None
     if len(frame) == 0:
         raise DataReadError(f"{name}: the file has columns but no data rows.")
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column].dtype):
+            values = frame[column]
+            if isinstance(values.dtype, pd.DatetimeTZDtype):
+                values = values.dt.tz_localize(None)
+            try:
+                frame[column] = values.astype("datetime64[ns]")
+            except Exception as error:
+                raise DataReadError(
+                    f"{name}: column {column!r} has dates out of the 1677-2262 range "
+                    f"({_describe(error)})."
+                ) from None
     numbers = np.arange(1, len(frame) + 1, dtype=np.int64)
     return TableSource(
         name,

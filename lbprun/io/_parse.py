@@ -94,7 +94,7 @@ def _as_text(raw: pd.Series) -> pd.Series:
 
 def missing_mask(raw: pd.Series) -> np.ndarray:
     """Return True where a raw value is missing (NaN, None or an NA token such as ``"NA"``)."""
-    mask = raw.isna().to_numpy()
+    mask = raw.isna().to_numpy(copy=True)
     if raw.dtype == object or isinstance(raw.dtype, pd.StringDtype | pd.CategoricalDtype):
         codes, uniques = pd.factorize(raw.astype(object))
         if len(uniques):
@@ -134,7 +134,8 @@ def to_text(raw: pd.Series) -> pd.Series:
     """Return identifiers and free text as pandas ``string`` (integral floats lose ``.0``)."""
     if pd.api.types.is_float_dtype(raw.dtype):
         values = raw.to_numpy()
-        integral = np.isfinite(values) & (np.mod(values, 1) == 0)
+        with np.errstate(invalid="ignore"):
+            integral = np.isfinite(values) & (np.mod(values, 1) == 0)
         text = raw.astype(object)
         text[integral] = values[integral].astype(np.int64).astype(str)
         text[~integral & np.isfinite(values)] = raw[~integral & np.isfinite(values)].astype(str)

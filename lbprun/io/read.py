@@ -6,10 +6,20 @@ its type, checks every rule lazily, and returns the typed DataFrame with its pro
 ``data.attrs["lbprun"]``. Problems raise one :class:`~lbprun.exceptions.DataValidationError`
 listing them all, or, with ``on_error="drop"``, come back as rejected rows with their reasons.
 
-Text files: the delimiter (``,`` ``;`` tab ``|``), a decimal comma and the encoding (UTF-8, UTF-8
-or UTF-16 with a BOM, else cp1252/latin-1 with a note) are detected. Nothing is ever evaluated:
-an Excel formula is read as its text, and :func:`write_rejected` escapes cells starting with
-``= + - @`` so that no formula is written back.
+Text files: the delimiter (``,`` ``;`` tab ``|``), a decimal comma and the encoding (UTF-8,
+UTF-8/UTF-16/UTF-32 with a BOM, UTF-16 without one, else cp1252/latin-1 with a note) are
+detected; ``\\n``, ``\\r\\n`` and old Mac ``\\r`` line ends are all read; gzip, bz2 and xz files
+are decompressed as a stream within size and ratio limits. A row with more or fewer fields than
+the header is a row failure (check ``field_count``, column ``(row)``) naming its line, never
+padded or shifted; only when every data row ends in one extra, empty field is that trailing
+delimiter ignored, with a note. Excel sheets are streamed (only the cells present are read,
+trimmed to the header's width) after every part of the workbook is checked against the
+decompression limits. Parquet columns holding nested values or dates outside 1677-2262, SPSS
+value labels giving two codes one label, and any file a library underneath cannot parse raise a
+:class:`~lbprun.exceptions.DataReadError` naming the file (and the column and record where
+known). Nothing is ever evaluated: an Excel formula is read as its text, and
+:func:`write_rejected` escapes cells starting with ``= + - @`` so that no formula is written
+back. See ``docs/reading_files.md``.
 
 Examples
 --------
@@ -34,7 +44,6 @@ import pandas as pd
 from lbprun._checks import ArgumentError, check_choice
 from lbprun.exceptions import DataReadError
 from lbprun.io._activity_types import kept_types
-from lbprun.io._parse import is_formula
 from lbprun.io.validate import ValidationReport, run_validation
 
 __all__ = [
@@ -208,6 +217,7 @@ def read_activities(
     sheet: str | int | None = None,
     runner_id: str | None = None,
     activity_types: Iterable[str] | None = ("run",),
+    strict: bool = False,
 ) -> pd.DataFrame | ValidationReport:
     """Read and validate a training log (one row per run).
     {parameters}
@@ -223,6 +233,10 @@ def read_activities(
         Rows of other types (rides, swims, walks) are left out and counted in the report's
         ``rows_excluded``; rows with an empty or unrecognised type are kept. None keeps every
         row.
+    strict : bool, default=False
+        Watch files only: refuse a FIT file whose records are damaged after a readable session
+        summary (DataReadError) instead of reading the activity from its summary with a
+        DataQualityWarning and a note (see ``read_watch_export``).
 
     Notes
     -----
@@ -247,10 +261,11 @@ def read_activities(
     types = None if activity_types is None else kept_types(activity_types)
     name = fmt = None
     fill = None if runner_id is None else {"runner_id": runner_id}
+    watch = None
     if isinstance(source, str | Path) and _is_watch(Path(source)):
-        watch = _read_watch(Path(source), runner_id, activity_types)
+        watch = _read_watch(Path(source), runner_id, activity_types, strict=strict)
         source, name, fmt, fill, types = watch, str(source), "watch", None, None
-    return _read(
+    result = _read(
         source,
         "activities",
         columns=columns,
@@ -262,6 +277,11 @@ def read_activities(
         fill=fill,
         activity_types=types,
     )
+    if watch is not None:  # count what the watch import left out; keep its notes
+        from lbprun.io._watch_rows import add_watch_accounting
+
+        result = add_watch_accounting(result, watch)
+    return result
 
 
 for _reader in (read_survey, read_cohort, read_episodes, read_activities):
@@ -272,11 +292,19 @@ for _reader in (read_survey, read_cohort, read_episodes, read_activities):
 
 def _is_watch(path: Path) -> bool:
     name = path.name.lower()
+    if name.endswith(".csv") and path.is_file():  # a Strava export's bare activities.csv
+        from lbprun.io._strava import is_strava_csv
+
+        return is_strava_csv(path)
     return path.is_dir() or name.endswith(_WATCH_SUFFIXES)
 
 
 def _read_watch(
-    path: Path, runner_id: str | None = None, activity_types: Any = ("run",)
+    path: Path,
+    runner_id: str | None = None,
+    activity_types: Any = ("run",),
+    *,
+    strict: bool = False,
 ) -> pd.DataFrame:
     try:
         from lbprun.io import wearables
@@ -286,7 +314,9 @@ def _read_watch(
             f"lbprun.io.wearables and the [watch] extra (pip install 'lbprun[watch]'); "
             f"{error}."
         ) from None
-    return wearables.read_watch_export(path, runner_id=runner_id, activity_types=activity_types)
+    return wearables.read_watch_export(
+        path, runner_id=runner_id, activity_types=activity_types, strict=strict
+    )
 
 
 def escape_formula(value: Any) -> Any:
@@ -307,9 +337,9 @@ def escape_formula(value: Any) -> Any:
     >>> escape_formula("=HYPERLINK(\\"http://x\\")"), escape_formula("-2+3"), escape_formula("-5")
     ('\\'=HYPERLINK("http://x")', "'-2+3", '-5')
     """
-    if isinstance(value, str) and (value[:1] in ("\t", "\r") or is_formula(value)):
-        return "'" + value
-    return value
+    from lbprun.io.write import escape_cell
+
+    return escape_cell(value)
 
 
 def write_rejected(report: ValidationReport, path: str | Path, *, what: str = "rejected") -> Path:
@@ -347,8 +377,6 @@ def write_rejected(report: ValidationReport, path: str | Path, *, what: str = "r
     check_choice("what", what, ("rejected", "failure_cases"))
     table = report.rejected if what == "rejected" else report.failure_cases
     table = pd.DataFrame(columns=["row"]) if table is None else table
-    safe = table.astype(object).map(escape_formula)
-    safe.columns = [escape_formula(str(c)) for c in safe.columns]
-    path = Path(path)
-    safe.to_csv(path, index=False, encoding="utf-8")
-    return path
+    from lbprun.io.write import write_table
+
+    return write_table(table, Path(path), format="csv")

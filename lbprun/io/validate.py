@@ -5,7 +5,8 @@
 raises for data problems. The readers of :mod:`lbprun.io.read` run the same checks and raise one
 :class:`~lbprun.exceptions.DataValidationError` (or drop the bad rows) instead.
 
-Checks: required columns (and at least one LBP outcome for surveys); types (text in a numeric
+Checks: required columns (and at least one LBP outcome for surveys); no duplicated column
+names; the field count of every text row (``field_count``, named by its line); types (text in a numeric
 column names the value); plausible ranges; pace of a run; dates in one format per column; start
 before end; onset inside follow-up; recovery after onset and no overlapping episodes; duplicate
 runner ids; the same run recorded twice; unknown categories with a suggestion. Distances that look
@@ -34,7 +35,7 @@ import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice
 from lbprun._result import Result, to_jsonable
-from lbprun.exceptions import DataValidationError
+from lbprun.exceptions import DataReadError, DataValidationError, LbprunError
 from lbprun.io._engine import CASE_COLUMNS, Run
 from lbprun.io._formats import open_source
 from lbprun.io.schema import SCHEMAS
@@ -306,10 +307,19 @@ def run_validation(
         activity_types=activity_types,
     )
     parts = [run.table_failures()]
-    run.prescan()
-    for raw, rows in src.chunks():
-        parts.append(run.process(raw, rows))
-    parts.append(run.finish())
+    try:
+        run.prescan()
+        for raw, rows in src.chunks():
+            parts.append(run.process(raw, rows))
+        parts.append(run.finish())
+    except (LbprunError, ArgumentError):
+        raise
+    except Exception as error:  # a value no converter expected: name the file, not a crash
+        detail = str(error).strip().splitlines()
+        raise DataReadError(
+            f"{src.name}: cannot be read ({type(error).__name__}"
+            f"{': ' + detail[0] if detail else ''})."
+        ) from error
     nonempty = [p for p in parts if len(p)]
     cases = (
         pd.concat(nonempty, ignore_index=True)
@@ -405,11 +415,11 @@ def _split(
         data = data.copy()
     if len(rejected):
         rejected = rejected.sort_values("_row", kind="stable").reset_index(drop=True)
-        why = rejected["_row"].map(reasons).fillna("")
+        why = rejected["_row"].map(reasons).astype(object).fillna("")
         if table_reason:
             why = (table_reason + "; " + why).str.rstrip("; ")
         rejected.insert(0, "row", rejected.pop("_row").astype("Int64"))
         rejected["reasons"] = why.to_numpy()
     else:
-        rejected = pd.DataFrame(columns=["row", *run.names, "reasons"])
+        rejected = pd.DataFrame(columns=["row", *run.use_names, "reasons"])
     return data, rejected

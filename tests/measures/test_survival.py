@@ -9,9 +9,9 @@ import matplotlib.axes
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight
 from tolerances import COHORT_ABS
 
