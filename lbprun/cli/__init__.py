@@ -6,8 +6,9 @@ statistics: it parses arguments, calls the library and prints the result.
 
 Examples
 --------
->>> main(["--version"])  # doctest: +SKIP
-lbprun 0.1.0
+>>> parser = build_parser()
+>>> sorted(parser._subparsers._group_actions[0].choices)[:3]
+['example', 'incidence', 'prevalence']
 """
 
 from __future__ import annotations

@@ -48,6 +48,10 @@ def _first_bad(mask: np.ndarray) -> int:
 
 def _as_counts(values: ArrayLike, name: str, *, integer: bool = True) -> np.ndarray:
     """Return ``values`` as a float array of finite, non-negative (integer) counts."""
+    if isinstance(values, pd.api.extensions.ExtensionArray | pd.Series | pd.Index) and (
+        pd.api.types.is_numeric_dtype(values.dtype)
+    ):  # nullable integers: pd.NA becomes NaN, reported below
+        values = values.to_numpy(dtype=float, na_value=np.nan)
     raw = np.asarray(values)
     if raw.dtype.kind in "iu":
         # Integer counts are whole and finite: only the sign needs checking, and arithmetic
