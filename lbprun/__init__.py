@@ -53,6 +53,7 @@ from lbprun.measures.standardize import (
 )
 from lbprun.measures.survey import SurveyDesign
 from lbprun.measures.survival import KaplanMeierResult, kaplan_meier
+from lbprun.measures.two_by_two import TwoByTwoResult, two_by_two
 from lbprun.models.calibration import CalibrationResult, val_prob
 from lbprun.models.gee import GEEResult, fit_gee
 from lbprun.models.imputation import ImputationResult, fit_with_imputation
@@ -83,6 +84,7 @@ __all__ = [
     "IncidenceRateResult",
     "IncidenceResult",
     "KaplanMeierResult",
+    "TwoByTwoResult",
     "LbprunError",
     "LbprunWarning",
     "ModelFileError",
@@ -115,6 +117,7 @@ __all__ = [
     "fit_with_imputation",
     "incidence_rate",
     "kaplan_meier",
+    "two_by_two",
     "load_spikes",
     "plot_calibration",
     "plot_dose_response",

@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import special
 
 from lbprun._checks import ArgumentError, check_choice, check_level
-from lbprun._result import Result
+from lbprun._result import Result, to_jsonable
 from lbprun.measures._cohort import by_columns, group_rows, member_mask, prepare_cohort
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,6 +85,85 @@ class KaplanMeierResult(Result):
     def _title(self) -> str:
         return f"Kaplan-Meier cumulative incidence of {self.onset} ({self.conf_type} interval)"
 
+    def quantiles(self, p: float | Sequence[float] = (0.25, 0.5, 0.75)) -> pd.DataFrame:
+        """Return the times by which a proportion ``p`` has had an onset, with intervals.
+
+        The quantile of the time to onset is where the cumulative incidence first reaches
+        ``p`` (R ``quantile.survfit(probs=p)``, whose survival is ``1 - p``).
+
+        Parameters
+        ----------
+        p : float or sequence of float, default=(0.25, 0.5, 0.75)
+            Probabilities in [0, 1]; ``0.5`` gives the median time to onset.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per group and probability: ``by, group, p, estimate, ci_low, ci_high,
+            conf_type, level`` (days; NaN where the curve or an interval limit never reaches
+            ``p``).
+
+        Raises
+        ------
+        lbprun._checks.ArgumentError
+            A probability outside [0, 1].
+
+        Notes
+        -----
+        R's rule (``survival::quantile.survfit``): the quantile is the first time at which the
+        cumulative incidence ``F(t) = 1 - S(t)`` reaches ``p``; where ``F`` is flat at exactly
+        ``p`` (within ``sqrt(machine epsilon)``), it is the midpoint of that flat segment (the
+        last follow-up time closes a flat at the end of the curve). The interval is the same
+        rule applied to the interval limits of ``F``: the upper limit of ``F`` gives
+        ``ci_low``, the lower limit gives ``ci_high``; NaN where a limit never reaches ``p``.
+        ``p = 0`` gives day 0. Validated against R ``survival::quantile.survfit`` on
+        ``survival::veteran`` for the three ``conf_type`` (1e-10).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> cohort = pd.DataFrame({"start_date": "2025-01-01", "end_date": "2025-01-31",
+        ...     "lbp_onset_date": ["2025-01-05", "2025-01-11", "2025-01-21", None]})
+        >>> kaplan_meier(cohort).quantiles(0.5)[["group", "p", "estimate", "ci_low"]]
+          group    p  estimate  ci_low
+        0   all  0.5      15.0     4.0
+        """
+        probs = _check_probs(p)
+        rows = []
+        for (by_label, group), part in self.curve.groupby(["by", "group"], sort=False):
+            x = np.concatenate([[0.0], part["time_days"].to_numpy(dtype=float)])
+            columns = ("estimate", "ci_high", "ci_low")
+            found = [
+                _find_quantile(x, np.concatenate([[0.0], part[c].to_numpy(dtype=float)]), probs)
+                for c in columns
+            ]
+            for i, prob in enumerate(probs):
+                rows.append((by_label, group, prob, found[0][i], found[1][i], found[2][i]))
+        out = pd.DataFrame(rows, columns=["by", "group", "p", "estimate", "ci_low", "ci_high"])
+        out["conf_type"] = self.conf_type
+        out["level"] = self.level
+        return out
+
+    def summary(self) -> str:
+        """Return a plain-text summary: the table, the median time to onset and the notes."""
+        medians = self.quantiles(0.5).drop(columns=["p", "conf_type", "level"])
+        lines = [
+            self._title(),
+            self.to_frame().to_string(index=False),
+            "Median days to onset:",
+            medians.to_string(index=False),
+        ]
+        if self.notes:
+            lines.append("Notes:")
+            lines.extend(f"[{i}] {note}" for i, note in enumerate(self.notes, start=1))
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dictionary (table, notes, settings and the medians)."""
+        out = super().to_dict()
+        out["medians"] = to_jsonable(self.quantiles(0.5))
+        return out
+
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Draw the cumulative-incidence curves with an at-risk table below.
 
@@ -93,6 +172,59 @@ class KaplanMeierResult(Result):
         from lbprun.plots.survival import plot_cumulative_incidence
 
         return plot_cumulative_incidence(self, ax=ax, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Quantiles (R survival:::findq)
+
+_QUANTILE_TOL = float(np.sqrt(np.finfo(float).eps))
+
+
+def _check_probs(p: Any) -> np.ndarray:
+    try:
+        probs = np.atleast_1d(np.asarray(p, dtype=float))
+    except (TypeError, ValueError):
+        raise ArgumentError(f"p must be probabilities in [0, 1]; got {p!r}.") from None
+    if probs.ndim != 1 or probs.size == 0 or ~((probs >= 0) & (probs <= 1)).all():
+        raise ArgumentError(f"p must be probabilities in [0, 1]; got {p!r}.")
+    return probs
+
+
+def _constant_right(x: np.ndarray, index: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """R ``approx(x, index, v, method="constant", f=1)``: index of the first ``x >= v``."""
+    order = np.argsort(x, kind="stable")
+    xs, idx = x[order], index[order]
+    k = np.searchsorted(xs, v, side="left")
+    inside = (v >= xs[0]) & (v <= xs[-1])
+    return np.where(inside, idx[np.minimum(k, xs.size - 1)], -1)
+
+
+def _find_quantile(x: np.ndarray, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Times where the non-decreasing step curve ``y`` (at times ``x``) reaches each ``p``.
+
+    ``x[0]`` is the origin with ``y[0] = 0``; NaN values of ``y`` (no interval) are skipped.
+    """
+    if np.all(np.isnan(y)) or np.nanmax(y) < p.min():
+        return np.full(p.size, np.nan)
+    xmax = x[-1]
+    # keep the first occurrence of each value (NaN counts as one value), as R duplicated()
+    key = np.where(np.isnan(y), np.inf, y)
+    _, first = np.unique(key, return_index=True)
+    keep = np.sort(first)
+    x, y = x[keep], y[keep]
+    n = y.size
+    ok = ~np.isnan(y)
+    index = np.arange(n)[ok]
+    i1 = _constant_right(y[ok] + _QUANTILE_TOL, index, p)
+    i2 = _constant_right(y[ok] - _QUANTILE_TOL, index, p)
+    x1 = np.where(i1 >= 0, x[np.maximum(i1, 0)], np.nan)
+    x2 = np.where(i2 >= 0, x[np.maximum(i2, 0)], np.nan)
+    quant = (x1 + x2) / 2.0
+    quant = np.where(p == 0, x[0], quant)
+    if not np.isnan(y[-1]):
+        last = np.abs(p - y[-1]) < _QUANTILE_TOL
+        quant = np.where(last, (x1 + xmax) / 2.0, quant)
+    return quant
 
 
 # ---------------------------------------------------------------------------------------------

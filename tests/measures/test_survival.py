@@ -293,3 +293,76 @@ def test_n_at_risk_reads_the_step_table(censored):
     curve = kaplan_meier(data).curve
     days = [0, 17, 100, 364, 400]
     assert n_at_risk(curve, days).tolist() == [(time >= d).sum() for d in days]
+
+
+# --- Quantiles (median time to onset) ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def veteran(reference_dir):
+    return pd.read_csv(reference_dir / "veteran.csv")
+
+
+@pytest.mark.parametrize("conf_type", CONF_TYPES)
+def test_quantiles_match_survival_quantile_survfit(veteran, expected_dir, conf_type):
+    """R ``quantile(survfit(Surv(time, status) ~ 1 and ~ trt, veteran))`` (tests/reference/r)."""
+    expected = json.loads((expected_dir / "km_veteran.json").read_text())[conf_type]
+    data = make_cohort(veteran["time"], veteran["status"] == 1, groups=veteran["trt"].astype(str))
+    q = kaplan_meier(data, by="group", conf_type=conf_type).quantiles([0.25, 0.5, 0.75])
+    assert q["group"].unique().tolist() == ["all", "1", "2"]
+    for block in [expected["overall"], *expected["by_trt"]]:
+        rows = q[q["group"] == block["group"]]
+        for ours, theirs in (("estimate", "estimate"), ("ci_low", "lower"), ("ci_high", "upper")):
+            want = np.array([np.nan if v is None else v for v in block[theirs]], dtype=float)
+            np.testing.assert_allclose(rows[ours], want, atol=1e-10, rtol=0)
+    median = q[(q["group"] == "all") & (q["p"] == 0.5)]
+    want = np.array([np.nan if v is None else v for v in expected["print_median"]], dtype=float)
+    np.testing.assert_allclose(median[["estimate", "ci_low", "ci_high"]].iloc[0], want, atol=1e-10)
+
+
+def test_quantiles_take_the_midpoint_of_a_flat_segment():
+    # F = 1/4, 1/2, 3/4 at days 2, 5, 8: the median is the midpoint of the flat [5, 8)
+    q = kaplan_meier(make_cohort([2, 5, 8, 10], [1, 1, 1, 0])).quantiles([0.25, 0.5, 0.6, 0.75])
+    assert q["estimate"].tolist() == [3.5, 6.5, 8.0, 8.0 + (10 - 8) / 2]
+    # a flat at 0.5 up to the end closes at the last follow-up time; 0.75 is never reached
+    q = kaplan_meier(make_cohort([2, 5, 9, 12], [1, 1, 0, 0])).quantiles([0.5, 0.75])
+    assert q["estimate"].iloc[0] == (5 + 12) / 2
+    assert np.isnan(q["estimate"].iloc[1])
+
+
+def test_quantiles_match_the_survival_package_test_case():
+    # survival/tests/quantile.R: times (9, 1, 1, 6, 6, 8, 10), onsets (1, 1, 0, 1, 1, 0, 0)
+    data = make_cohort([9, 1, 1, 6, 6, 8, 10], [1, 1, 0, 1, 1, 0, 0])
+    qq = np.array([13 / 14, 6 / 7, 2 / 3, 0.5, 9 / 35, 0.1])
+    q = kaplan_meier(data).quantiles(1 - qq)
+    np.testing.assert_allclose(q["estimate"], [1, 3.5, 6, 9, 9.5, np.nan])
+    np.testing.assert_allclose(q["ci_low"], [1, 1, 1, 6, 6, 9])
+    assert q["ci_high"].isna().all()
+
+
+def test_quantiles_edges_and_summary():
+    result = kaplan_meier(make_cohort([2, 5, 8, 10], [1, 1, 1, 0]))
+    q = result.quantiles(0)
+    assert q["estimate"].tolist() == [0.0]
+    assert list(q.columns) == "by group p estimate ci_low ci_high conf_type level".split()
+    assert "Median days to onset:" in result.summary()
+    assert result.to_dict()["medians"][0]["estimate"] == 6.5
+    for bad in (1.5, -0.1, [], "half", float("nan")):
+        with pytest.raises(ArgumentError, match="p must be probabilities"):
+            result.quantiles(bad)
+
+
+@settings(max_examples=60, deadline=None)
+@given(survival_data(), st.sampled_from(CONF_TYPES))
+def test_quantiles_are_ordered_and_inside_their_interval(data, conf_type):
+    time, event = data
+    q = kaplan_meier(make_cohort(time, event), conf_type=conf_type).quantiles([0.25, 0.5, 0.75])
+    est = q["estimate"].to_numpy()
+    if not np.isnan(est[[0, 1]]).any():
+        assert est[0] <= est[1]
+    if not np.isnan(est[[1, 2]]).any():
+        assert est[1] <= est[2]
+    both = ~np.isnan(est) & ~q["ci_low"].isna().to_numpy()
+    assert (q["ci_low"].to_numpy()[both] <= est[both] + 1e-12).all()
+    both = ~np.isnan(est) & ~q["ci_high"].isna().to_numpy()
+    assert (q["ci_high"].to_numpy()[both] >= est[both] - 1e-12).all()
