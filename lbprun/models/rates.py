@@ -13,7 +13,6 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,8 @@ import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice, check_columns, check_level
 from lbprun._result import Result
+from lbprun.models._convergence import ConvergenceCheck, check_convergence, newton_maximize
+from lbprun.models._negbin import THETA_MAX, fit_negbin
 from lbprun.models._tables import (
     as_list,
     check_events,
@@ -57,9 +58,10 @@ class RateModelResult(Result):
         One row: ``estimate, ci_low, ci_high`` of the rate per ``per`` units of exposure at the
         reference levels (numeric predictors at 0), with ``per``, ``exposure`` and ``level``.
     notes : tuple of str
-        Rows left out and other remarks.
+        Rows left out, how convergence was verified, and other remarks.
     model : statsmodels results
-        The fitted GLM (Poisson) or ``NegativeBinomial`` results (left out of :meth:`to_dict`).
+        The fitted GLM (Poisson) or ``NegativeBinomial`` results at lbprun's estimate (left
+        out of :meth:`to_dict`); for NB2 its ``bse`` are the joint (full-hessian) SEs.
     events, exposure : str
         Event-count and exposure columns.
     predictors : tuple of str
@@ -73,6 +75,19 @@ class RateModelResult(Result):
     alpha : float
         Estimated negative-binomial dispersion (variance :math:`\\mu + \\alpha\\mu^2`); 0 for
         Poisson.
+    alpha_std_error : float or None
+        SE of ``alpha`` by the delta method, ``theta_std_error / theta**2``; None for Poisson.
+    theta : float or None
+        :math:`\\theta = 1/\\alpha`, R's ``glm.nb()$theta``; None for Poisson.
+    theta_std_error : float or None
+        SE of ``theta`` with :math:`\\beta` fixed (observed information), R's
+        ``glm.nb()$SE.theta``; None for Poisson.
+    joint_covariance : pandas.DataFrame or None
+        NB2 only: inverse observed information of the coefficients and ``alpha`` jointly
+        (statsmodels' ``NegativeBinomial`` covariance), indexed by term and ``"alpha"``; left
+        out of :meth:`to_dict`.
+    convergence : ConvergenceCheck or None
+        Relative gradient and Newton step at the estimate (also in ``notes``).
     level : float
         Confidence level.
     """
@@ -86,8 +101,13 @@ class RateModelResult(Result):
     per: float
     cluster: str | None = None
     alpha: float = 0.0
+    alpha_std_error: float | None = None
+    theta: float | None = None
+    theta_std_error: float | None = None
+    joint_covariance: pd.DataFrame | None = None
+    convergence: ConvergenceCheck | None = None
     level: float
-    _private_fields: tuple[str, ...] = ("model",)
+    _private_fields: tuple[str, ...] = ("model", "joint_covariance")
 
     def _title(self) -> str:
         kind = "Poisson" if self.family == "poisson" else "Negative binomial"
@@ -119,7 +139,12 @@ class RateModelResult(Result):
         """Return the rate ratios, the baseline rate and the numbered notes as text."""
         head, sep, notes = super().summary().partition("\nNotes:")
         base = self.baseline.to_string(index=False)
-        extra = f"\nalpha (dispersion) = {self.alpha:.4g}" if self.family == "negbin" else ""
+        extra = ""
+        if self.family == "negbin":
+            extra = (
+                f"\nalpha (dispersion) = {self.alpha:.4g} (SE {self.alpha_std_error:.3g}); "
+                f"theta = 1/alpha = {self.theta:.4g} (SE {self.theta_std_error:.3g})"
+            )
         return f"{head}\nBaseline rate:\n{base}{extra}{sep}{notes}"
 
     def plot(self, ax: Axes | None = None) -> Axes:
@@ -155,7 +180,8 @@ def fit_rate_model(
         Predictor columns (treatment-coded when categorical); None fits the rate alone.
     family : {"poisson", "negbin"}, default="poisson"
         ``"negbin"`` is NB2 with the dispersion :math:`\\alpha` estimated by maximum
-        likelihood (statsmodels ``NegativeBinomial``).
+        likelihood (full Newton steps on :math:`(\\beta, \\log\\theta)`, as
+        ``MASS::glm.nb``).
     per : float, default=1000
         Report the baseline rate per this many units of exposure.
     cluster : str or None, default=None
@@ -169,7 +195,9 @@ def fit_rate_model(
     RateModelResult
         ``to_frame()``: incidence rate ratios ``term, estimate, ci_low, ci_high, std_error,
         statistic, p_value, level`` (the intercept row is the baseline rate per ``per``);
-        ``baseline``; ``alpha``; ``model``.
+        ``baseline``; ``alpha``, ``alpha_std_error``, ``theta``, ``theta_std_error`` and
+        ``joint_covariance`` (NB2); ``convergence``; ``model``. The last note says how
+        convergence was verified.
 
     Raises
     ------
@@ -187,7 +215,25 @@ def fit_rate_model(
     model-based unless ``cluster`` is given; then statsmodels' cluster-robust covariance with
     its default small-sample factor :math:`\\frac{G}{G-1}\\frac{N-1}{N-K}`. Validated against
     ``statsmodels.formula.api.glm(..., offset=np.log(exposure))`` (R: ``glm(y ~ x +
-    offset(log(t)), family = poisson)``; ``MASS::glm.nb`` fits the same NB2 model).
+    offset(log(t)), family = poisson)``).
+
+    NB2 (:math:`Var(Y) = \\mu + \\alpha\\mu^2`, :math:`\\theta = 1/\\alpha`) starts from the
+    Poisson fit and R's moment estimate of :math:`\\theta` and takes full Newton steps with
+    the analytic score and hessian in :math:`(\\beta, \\log\\theta)`. As in
+    ``summary(MASS::glm.nb(...))``, the coefficient SEs are conditional on :math:`\\theta`
+    (expected information :math:`X^T W X`, :math:`W = \\mu/(1 + \\alpha\\mu)`) and
+    ``theta_std_error`` is ``SE.theta``, conditional on :math:`\\beta`; the joint
+    (full observed information) covariance of :math:`(\\beta, \\alpha)`, statsmodels'
+    definition, is ``joint_covariance`` and ``model.bse``. With ``cluster`` the NB2 SEs are
+    statsmodels' sandwich on the joint hessian. Validated against ``MASS::glm.nb(...,
+    control = glm.control(epsilon = 1e-14))`` on ``MASS::quine`` (with and without an
+    offset) and ``survival::cgd0``: coefficients, SEs, :math:`\\theta` and log-likelihood to
+    1e-8.
+
+    Convergence is verified at the estimate, for both families, from the score :math:`g` and
+    hessian :math:`H`: relative gradient below 1e-10 and one more Newton step
+    :math:`H^{-1}g` below 1e-10 relative (typically about 1e-15); the note says which
+    (:func:`lbprun.models._convergence.check_convergence`). A fit that does not converge warns.
 
     Examples
     --------
@@ -199,6 +245,8 @@ def fit_rate_model(
     3.0
     >>> round(float(fit.baseline.loc[0, "estimate"]), 4)  # 1000 * 3 / 180
     16.6667
+    >>> fit.convergence.converged, fit.notes[-1].startswith("Converged: IRLS")
+    (True, True)
     """
     import statsmodels.api as sm
 
@@ -228,23 +276,39 @@ def fit_rate_model(
     fit_kwargs: dict[str, Any] = {}
     if cluster is not None:
         fit_kwargs = {"cov_type": "cluster", "cov_kwds": {"groups": group_codes(rows[cluster])}}
-    alpha = 0.0
     if y.sum() == 0:
         raise ArgumentError(f"events must include at least one event; got none in {events!r}.")
+    dispersion: dict[str, Any] = {}
     if family == "poisson":
-        results = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit(
-            tol=1e-12, **fit_kwargs
-        )
-        params, bse = np.asarray(results.params), np.asarray(results.bse)
+        results, params, bse, check = _fit_poisson(y, x, offset, fit_kwargs)
     else:
+        nb = fit_negbin(y, x, offset)
         model = sm.NegativeBinomial(y, x, offset=offset, loglike_method="nb2")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            results = model.fit(disp=0, maxiter=200, **fit_kwargs)
-        if not results.mle_retvals.get("converged", True):
-            warn_note(notes, "The negative-binomial fit did not converge; estimates may be off.")
-        params, bse = np.asarray(results.params)[:-1], np.asarray(results.bse)[:-1]
-        alpha = float(np.asarray(results.params)[-1])
+        results = model.fit(
+            start_params=np.append(nb.params, nb.alpha),
+            method="newton",
+            maxiter=0,
+            disp=0,
+            warn_convergence=False,
+            **fit_kwargs,
+        )
+        params, check = nb.params, nb.convergence
+        bse = nb.std_error if cluster is None else np.asarray(results.bse)[:-1]
+        labels = [*spec.names, "alpha"]
+        dispersion = {
+            "alpha": nb.alpha,
+            "alpha_std_error": nb.alpha_std_error,
+            "theta": nb.theta,
+            "theta_std_error": nb.theta_std_error,
+            "joint_covariance": pd.DataFrame(nb.joint_covariance, index=labels, columns=labels),
+        }
+        if nb.boundary:
+            warn_note(
+                notes,
+                f"alpha is at its boundary 0 (theta > {THETA_MAX:g}): the counts show no "
+                "overdispersion and the negative-binomial fit equals the Poisson fit.",
+            )
+    notes.append(check.note)
     check_events(notes, None, y.sum(), x.shape[1] - 1)
     table = coefficient_table(spec.names, params, bse, level)
     baseline = pd.DataFrame(
@@ -268,6 +332,43 @@ def fit_rate_model(
         family=family,
         per=per,
         cluster=cluster,
-        alpha=alpha,
+        convergence=check,
         level=level,
+        **dispersion,
     )
+
+
+def _fit_poisson(
+    y: np.ndarray, x: np.ndarray, offset: np.ndarray, fit_kwargs: dict[str, Any]
+) -> tuple[Any, np.ndarray, np.ndarray, ConvergenceCheck]:
+    """Poisson GLM by IRLS, verified (and if needed polished by Newton steps) with the
+    GLM's score and hessian."""
+    import statsmodels.api as sm
+
+    model = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset)
+    results = model.fit(tol=1e-12, **fit_kwargs)
+    params, bse = np.asarray(results.params, dtype=float), np.asarray(results.bse)
+    iterations = int(results.fit_history["iteration"])
+    check = check_convergence(
+        model.score(params),
+        model.hessian(params),
+        params,
+        float(results.llf),
+        method="IRLS",
+        iterations=iterations,
+        on_failure="ignore",
+    )
+    if not check.converged:
+        params, steps = newton_maximize(model.loglike, model.score, model.hessian, params)
+        hessian = model.hessian(params)
+        if not fit_kwargs:
+            bse = np.sqrt(np.diag(np.linalg.inv(-hessian)))
+        check = check_convergence(
+            model.score(params),
+            hessian,
+            params,
+            float(model.loglike(params)),
+            method=f"IRLS ({iterations} iterations), then Newton steps",
+            iterations=steps,
+        )
+    return results, params, bse, check
