@@ -1,7 +1,8 @@
-"""Survey designs: stratified cluster samples with weights, and Taylor-linearised variances.
+"""Survey designs: stratified (multistage) cluster samples, and Taylor-linearised variances.
 
 A :class:`SurveyDesign` is a value naming the design columns (as R's
-``svydesign(ids=, strata=, weights=, nest=)``). :func:`design_frame` checks it against a
+``svydesign(ids=, strata=, weights=, nest=, fpc=)``, with one cluster and fpc column per stage
+of a multistage sample). :func:`design_frame` checks it against a
 DataFrame and returns a :class:`PreparedDesign` of integer-coded arrays; every design-based
 estimator in lbprun then calls :func:`linearization_vcov` on its estimating-function scores and
 :func:`design_df` for the degrees of freedom. The design-based proportion (R
@@ -31,7 +32,15 @@ import numpy as np
 import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice, check_columns
-from lbprun.exceptions import DataValidationError, DesignWarning
+from lbprun.exceptions import DesignWarning
+from lbprun.measures._survey_stages import (
+    LONELY_EFFECT,
+    Stage,
+    codes,
+    failures,
+    fpc_stages,
+    stage_vcov,
+)
 
 __all__ = [
     "DESIGN_CI_METHODS",
@@ -51,70 +60,109 @@ DESIGN_CI_METHODS = ("logit", "beta", "likelihood", "mean")
 
 @dataclass(frozen=True)
 class SurveyDesign:
-    """A one-stage stratified cluster sample with sampling weights.
+    """A stratified cluster sample, in one or several stages, with sampling weights.
 
     Parameters
     ----------
-    cluster : str, optional
-        Column of primary sampling units (PSUs), e.g. ``"club"``. None: each row is its own PSU.
+    cluster : str or tuple of str, optional
+        Column of primary sampling units (PSUs), e.g. ``"club"``; for a multistage sample one
+        column per stage, e.g. ``("district", "school")`` (schools sampled within sampled
+        districts; labels of a later stage need only be unique within the unit above). None:
+        each row is its own PSU.
     strata : str, optional
         Column of strata, e.g. ``"region"``. None: a single stratum.
     weights : str, optional
         Column of sampling weights (inverse inclusion probabilities), positive. None: equal
-        weights.
+        weights, or with ``fpc`` the inverse of the product of the sampling fractions of every
+        stage (as R).
     nest : bool, default=False
         True when PSU labels are reused across strata (club "1" of the north is not club "1" of
         the south): PSUs are then identified by (stratum, cluster). With False, a PSU label found
         in two strata is an error, as in R.
-    fpc : str, optional
-        Column giving the finite population correction per stratum: the number of PSUs in the
-        population (values > 1) or the sampling fraction (all values <= 1). None: sampling with
-        replacement (no correction).
+    fpc : str or tuple of str, optional
+        Finite population correction, one column per stage of ``cluster``: at stage 1 the
+        number of PSUs in the population of the stratum, at a later stage the number of units in
+        the population of the unit sampled above (values >= 1), or in every column the sampling
+        fraction (all values <= 1). None: sampling with replacement (no correction; a multistage
+        design then reduces to its first stage, the ultimate clusters).
     lonely_psu : {"adjust", "fail", "remove", "certainty"}, default="adjust"
-        A stratum with a single PSU has no within-stratum variance. ``"adjust"`` (lbprun's
-        default) centres that PSU at zero, i.e. at the sample grand mean of the estimating
-        function, which is conservative; ``"remove"`` and ``"certainty"`` let it contribute
-        nothing (identical in a one-stage design); ``"fail"`` raises (R's default). Whatever the
-        choice, a lonely PSU triggers a :class:`~lbprun.exceptions.DesignWarning` and a note.
+        A stratum with a single PSU (at a later stage: a unit with a single sampled subunit)
+        has no within-stratum variance. ``"adjust"`` (lbprun's default) centres that PSU at
+        zero, i.e. at the sample grand mean of the estimating function, which is conservative;
+        ``"remove"`` and ``"certainty"`` let it contribute nothing (identical here); ``"fail"``
+        raises (R's default). Whatever the choice, a lonely PSU triggers a
+        :class:`~lbprun.exceptions.DesignWarning` and a note. A stratum sampled in full (fpc
+        equal to the sample size) is a census, not a lonely PSU.
 
     Raises
     ------
     lbprun._checks.ArgumentError
-        A column name that is not a string, or an unknown ``lonely_psu``.
+        A column name that is not a string, ``fpc`` with a number of columns other than the
+        number of stages of ``cluster``, or an unknown ``lonely_psu``.
 
     Notes
     -----
     lbprun defaults to ``lonely_psu="adjust"`` rather than R's ``"fail"`` so that an analysis of
     a sparse design still runs, with a conservative variance, a warning and a note; set
-    ``"fail"`` to reproduce R's default.
+    ``"fail"`` to reproduce R's default. ``SurveyDesign(cluster=("dnum", "snum"),
+    fpc=("fpc1", "fpc2"))`` is R's ``svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2)``.
 
     Examples
     --------
     >>> SurveyDesign(cluster="club", strata="region", weights="weight", nest=True).columns
     ('club', 'region', 'weight')
+    >>> SurveyDesign(cluster=("dnum", "snum"), fpc=("fpc1", "fpc2")).columns
+    ('dnum', 'snum', 'fpc1', 'fpc2')
     """
 
-    cluster: str | None = None
+    cluster: str | tuple[str, ...] | None = None
     strata: str | None = None
     weights: str | None = None
     nest: bool = False
-    fpc: str | None = None
+    fpc: str | tuple[str, ...] | None = None
     lonely_psu: str = "adjust"
 
     def __post_init__(self) -> None:
-        for name in ("cluster", "strata", "weights", "fpc"):
+        for name in ("cluster", "fpc"):
+            value = getattr(self, name)
+            if isinstance(value, list):
+                value = tuple(value)
+                object.__setattr__(self, name, value)
+            if isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
+                continue
+            if value is not None and not isinstance(value, str):
+                raise ArgumentError(
+                    f"{name} must be a column name (str), a tuple of column names (one per "
+                    f"stage) or None; got {value!r}."
+                )
+        for name in ("strata", "weights"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise ArgumentError(f"{name} must be a column name (str) or None; got {value!r}.")
         if not isinstance(self.nest, bool):
             raise ArgumentError(f"nest must be True or False; got {self.nest!r}.")
+        stages = max(len(self.cluster_columns), 1)
+        if self.fpc_columns and len(self.fpc_columns) != stages:
+            raise ArgumentError(
+                f"fpc must name one column per stage of cluster ({stages}); got {self.fpc!r}."
+            )
         check_choice("lonely_psu", self.lonely_psu, LONELY_PSU_OPTIONS)
+
+    @property
+    def cluster_columns(self) -> tuple[str, ...]:
+        """The cluster columns, one per stage (empty when each row is its own PSU)."""
+        return (self.cluster,) if isinstance(self.cluster, str) else tuple(self.cluster or ())
+
+    @property
+    def fpc_columns(self) -> tuple[str, ...]:
+        """The finite population correction columns, one per stage (empty without one)."""
+        return (self.fpc,) if isinstance(self.fpc, str) else tuple(self.fpc or ())
 
     @property
     def columns(self) -> tuple[str, ...]:
         """The design columns that are set, in the order cluster, strata, weights, fpc."""
-        names = (self.cluster, self.strata, self.weights, self.fpc)
-        return tuple(c for c in names if c is not None)
+        single = tuple(c for c in (self.strata, self.weights) if c is not None)
+        return self.cluster_columns + single + self.fpc_columns
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,6 +187,9 @@ class PreparedDesign:
         The design's lonely-PSU rule.
     notes : tuple of str
         Design notes (lonely PSUs), for the result that uses the design.
+    stages : tuple of lbprun.measures._survey_stages.Stage
+        The stages after the first of a multistage design with a finite population correction
+        (empty otherwise).
     """
 
     weights: np.ndarray
@@ -150,46 +201,12 @@ class PreparedDesign:
     stratum_labels: tuple[Any, ...]
     lonely_psu: str
     notes: tuple[str, ...] = field(default=())
+    stages: tuple[Stage, ...] = field(default=())
 
     @property
     def n_rows(self) -> int:
         """Number of rows of the data."""
         return int(self.weights.size)
-
-
-def _failures(
-    data: pd.DataFrame, column: str, mask: np.ndarray, check: str, message: str
-) -> DataValidationError:
-    rows = np.flatnonzero(mask)
-    runner = (
-        data["runner_id"].to_numpy()[rows] if "runner_id" in data.columns else [None] * len(rows)
-    )
-    cases = pd.DataFrame(
-        {
-            "source": "data",
-            "row": rows,
-            "runner_id": runner,
-            "column": column,
-            "check": check,
-            "value": data[column].to_numpy()[rows],
-            "message": message,
-        }
-    )
-    shown = ", ".join(str(r) for r in rows[:5]) + (" ..." if rows.size > 5 else "")
-    text = (
-        f"column {column!r}: {rows.size} row{'s' if rows.size > 1 else ''} {message} "
-        f"(row positions {shown})."
-    )
-    return DataValidationError(text, failure_cases=cases)
-
-
-def _codes(data: pd.DataFrame, column: str, what: str) -> tuple[np.ndarray, np.ndarray]:
-    values = data[column]
-    missing = values.isna().to_numpy()
-    if missing.any():
-        raise _failures(data, column, missing, "not_missing", f"have a missing {what}")
-    codes, labels = pd.factorize(values, sort=True)
-    return codes.astype(np.int64), np.asarray(labels)
 
 
 def design_frame(design: SurveyDesign, data: pd.DataFrame) -> PreparedDesign:
@@ -214,8 +231,9 @@ def design_frame(design: SurveyDesign, data: pd.DataFrame) -> PreparedDesign:
         A design column that is not in ``data`` (the closest name is suggested).
     lbprun.exceptions.DataValidationError
         Missing, zero, negative or infinite weights; missing strata or clusters; PSUs found in
-        two strata without ``nest=True``; an invalid or non-constant ``fpc``; a lonely PSU with
-        ``lonely_psu="fail"``. The message names the column and the rows.
+        two strata without ``nest=True``; an invalid or non-constant ``fpc`` (at a later stage:
+        varying within a unit of the stage above); a lonely PSU with ``lonely_psu="fail"``. The
+        message names the column and the rows.
 
     Warns
     -----
@@ -243,12 +261,12 @@ def design_frame(design: SurveyDesign, data: pd.DataFrame) -> PreparedDesign:
         raw = pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=float)
         missing = np.isnan(raw)
         if missing.any():
-            raise _failures(
+            raise failures(
                 data, column, missing, "not_missing", "have a missing or non-numeric weight"
             )
         bad = ~np.isfinite(raw) | (raw <= 0)
         if bad.any():
-            raise _failures(
+            raise failures(
                 data, column, bad, "positive", "have a zero, negative or infinite weight"
             )
         weights = raw
@@ -256,14 +274,15 @@ def design_frame(design: SurveyDesign, data: pd.DataFrame) -> PreparedDesign:
         strata = np.zeros(n, dtype=np.int64)
         stratum_labels: tuple[Any, ...] = (None,)
     else:
-        strata, labels = _codes(data, design.strata, "stratum")
+        strata, labels = codes(data, design.strata, "stratum")
         stratum_labels = tuple(labels.tolist())
     n_strata = len(stratum_labels)
-    if design.cluster is None:
+    clusters = design.cluster_columns
+    if not clusters:
         psu = np.arange(n, dtype=np.int64)
         psu_stratum = strata.copy()
     else:
-        cluster, _ = _codes(data, design.cluster, "cluster")
+        cluster, _ = codes(data, clusters[0], "cluster")
         pairs = pd.MultiIndex.from_arrays([strata, cluster])
         psu, uniques = pd.factorize(pairs, sort=True)
         psu = psu.astype(np.int64)
@@ -272,9 +291,9 @@ def design_frame(design: SurveyDesign, data: pd.DataFrame) -> PreparedDesign:
         if not design.nest and np.unique(cluster_of_psu).size < cluster_of_psu.size:
             counts = np.bincount(cluster_of_psu)
             shared = np.isin(cluster, np.flatnonzero(counts > 1))
-            raise _failures(
+            raise failures(
                 data,
-                design.cluster,
+                clusters[0],
                 shared,
                 "nested",
                 "belong to clusters found in more than one stratum; clusters are not nested in "
@@ -282,10 +301,15 @@ def design_frame(design: SurveyDesign, data: pd.DataFrame) -> PreparedDesign:
             )
     n_psu = np.bincount(psu_stratum, minlength=n_strata)
     fpc_factor = np.ones(n_strata)
-    if design.fpc is not None:
-        fpc_factor = _fpc_factor(data, design.fpc, strata, n_psu, n_strata)
+    stages: list[Stage] = []
     notes: list[str] = []
-    lonely = np.flatnonzero(n_psu == 1)
+    if design.fpc_columns:
+        fpc_factor, fraction, stages = fpc_stages(
+            data, design, strata, psu, psu_stratum, n_psu, notes
+        )
+        if design.weights is None:
+            weights = 1.0 / fraction
+    lonely = np.flatnonzero((n_psu == 1) & (fpc_factor > 0))
     if lonely.size:
         names = ", ".join(repr(stratum_labels[i]) for i in lonely[:5])
         if design.lonely_psu == "fail":
@@ -293,22 +317,18 @@ def design_frame(design: SurveyDesign, data: pd.DataFrame) -> PreparedDesign:
                 f"in a stratum with a single PSU ({names}); lonely_psu='fail'. Use "
                 "lonely_psu='adjust', 'remove' or 'certainty'"
             )
-            column = design.strata or design.cluster
+            column = design.strata or (clusters[0] if clusters else None)
             if column is None:
                 raise ArgumentError(f"data must have at least two rows; got one row {message}.")
-            raise _failures(data, column, np.isin(strata, lonely), "lonely_psu", "are " + message)
-        effect = {
-            "adjust": "its PSU is centred at the grand mean (conservative)",
-            "remove": "left out of the variance",
-            "certainty": "treated as sampled with certainty (no variance)",
-        }[design.lonely_psu]
+            raise failures(data, column, np.isin(strata, lonely), "lonely_psu", "are " + message)
         note = (
             f"{lonely.size} {'strata' if lonely.size > 1 else 'stratum'} ({names}) "
             f"{'have' if lonely.size > 1 else 'has'} a single PSU; lonely_psu="
-            f"{design.lonely_psu!r}: {effect}."
+            f"{design.lonely_psu!r}: {LONELY_EFFECT[design.lonely_psu]}."
         )
+        notes.insert(0, note)
+    for note in notes:
         warnings.warn(note, DesignWarning, stacklevel=2)
-        notes.append(note)
     return PreparedDesign(
         weights=weights,
         strata=strata,
@@ -319,41 +339,8 @@ def design_frame(design: SurveyDesign, data: pd.DataFrame) -> PreparedDesign:
         stratum_labels=stratum_labels,
         lonely_psu=design.lonely_psu,
         notes=tuple(notes),
+        stages=tuple(stages),
     )
-
-
-def _fpc_factor(
-    data: pd.DataFrame, column: str, strata: np.ndarray, n_psu: np.ndarray, n_strata: int
-) -> np.ndarray:
-    raw = pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(raw) | (raw <= 0)
-    if bad.any():
-        raise _failures(data, column, bad, "positive", "have a missing or non-positive fpc")
-    first = np.full(n_strata, np.nan)
-    first[strata[::-1]] = raw[::-1]
-    varying = raw != first[strata]
-    if varying.any():
-        raise _failures(
-            data,
-            column,
-            varying,
-            "constant_in_stratum",
-            "have an fpc that varies within its stratum",
-        )
-    if np.all(first <= 1.0):
-        population = n_psu / first
-    else:
-        population = first
-        small = population[strata] < n_psu[strata]
-        if small.any():
-            raise _failures(
-                data,
-                column,
-                small,
-                "at_least_sampled",
-                "have an fpc smaller than the number of sampled PSUs of their stratum",
-            )
-    return 1.0 - n_psu / population
 
 
 def linearization_vcov(scores: np.ndarray, prepared: PreparedDesign) -> np.ndarray:
@@ -387,7 +374,13 @@ def linearization_vcov(scores: np.ndarray, prepared: PreparedDesign) -> np.ndarr
 
     the one-stage (ultimate cluster) estimator. A stratum with one PSU contributes
     :math:`(1 - n_h/N_h) z_{h1} z_{h1}^T` under ``lonely_psu="adjust"`` and nothing otherwise.
-    Validated against R ``survey::svyrecvar`` (through ``svymean`` and ``svyciprop``).
+    A multistage design with an fpc at every stage adds, for each later stage, the same
+    estimator applied within every unit sampled at the stage above (the groups of that stage),
+    multiplied by the product of the sampling fractions :math:`n/N` of the earlier stages along
+    the unit's path: for two stages, :math:`V = V_1 + \\sum_h \\frac{n_h}{N_h} \\sum_{i \\in h}
+    V_{2,hi}`, R's recursive ``survey:::multistage`` (``options(survey.ultimate.cluster =
+    FALSE)``, the default). Validated against R ``survey::svyrecvar`` (through ``svymean``,
+    ``svytotal``, ``svyciprop``, ``svyby`` and ``svyglm``) on one-stage and two-stage designs.
 
     Examples
     --------
@@ -405,42 +398,43 @@ def linearization_vcov(scores: np.ndarray, prepared: PreparedDesign) -> np.ndarr
         )
     if not np.isfinite(array).all():
         raise ArgumentError("scores must be finite; got NaN or infinite values.")
-    n_psu_total = prepared.psu_stratum.size
-    n_strata = prepared.n_psu.size
-    totals = np.column_stack(
-        [np.bincount(prepared.psu, weights=col, minlength=n_psu_total) for col in array.T]
+    first = Stage(
+        prepared.psu,
+        prepared.psu_stratum,
+        prepared.n_psu,
+        prepared.fpc_factor,
+        np.ones(prepared.n_psu.size),
     )
-    sums = np.column_stack(
-        [np.bincount(prepared.psu_stratum, weights=col, minlength=n_strata) for col in totals.T]
-    )
-    n_h = prepared.n_psu.astype(float)
-    lonely = n_h == 1
-    means = sums / n_h[:, None]
-    if prepared.lonely_psu == "adjust":
-        means[lonely] = 0.0
-    centred = totals - means[prepared.psu_stratum]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(lonely, 1.0, n_h / (n_h - 1.0)) * prepared.fpc_factor
-    if prepared.lonely_psu != "adjust":
-        scale = np.where(lonely, 0.0, scale)
-    return (centred * scale[prepared.psu_stratum][:, None]).T @ centred
+    vcov = stage_vcov(array, first, prepared.lonely_psu)
+    for stage in prepared.stages:
+        vcov += stage_vcov(array, stage, prepared.lonely_psu)
+    return vcov
 
 
 def design_df(prepared: PreparedDesign, subset: np.ndarray | None = None) -> int:
-    """Return the design degrees of freedom: number of PSUs minus number of strata.
+    """Return the design degrees of freedom: PSUs with rows minus strata with rows.
 
     Parameters
     ----------
     prepared : PreparedDesign
         From :func:`design_frame`.
     subset : numpy.ndarray of bool, optional
-        A domain: count only the PSUs and strata holding at least one of its rows (as R's
-        ``degf`` on a subset design).
+        The rows an estimate uses (a domain, the complete cases of a model): count only the
+        PSUs and strata holding at least one of them. None: every row.
 
     Returns
     -------
     int
-        The degrees of freedom (as R ``survey::degf``).
+        The degrees of freedom, as R ``survey::degf`` of the design restricted to the rows
+        used.
+
+    Notes
+    -----
+    Every design-based degrees of freedom in lbprun comes from here. R's ``svyglm`` drops the
+    rows with missing values from the design (``design[-nas, ]``) before ``degf``, so a
+    cluster whose every row is missing does not count; ``svyby`` likewise counts the PSUs of
+    each domain. Only first-stage PSUs count in a multistage design. The variance, in
+    contrast, keeps the whole design (rows not used hold zero scores), as R does.
 
     Examples
     --------
@@ -448,8 +442,12 @@ def design_df(prepared: PreparedDesign, subset: np.ndarray | None = None) -> int
     >>> data = pd.DataFrame({"s": [1, 1, 2, 2, 2]})
     >>> design_df(design_frame(SurveyDesign(strata="s"), data))
     3
+    >>> design_df(design_frame(SurveyDesign(strata="s"), data), data["s"].to_numpy() == 2)
+    2
     """
     if subset is None:
         return int(prepared.psu_stratum.size - prepared.n_psu.size)
     mask = np.asarray(subset, dtype=bool)
+    if mask.shape != (prepared.n_rows,):
+        raise ArgumentError(f"subset must have length {prepared.n_rows}; got shape {mask.shape}.")
     return int(np.unique(prepared.psu[mask]).size - np.unique(prepared.strata[mask]).size)

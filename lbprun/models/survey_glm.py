@@ -58,7 +58,7 @@ def svyglm_logistic(
     y : numpy.ndarray of shape (m,)
         0/1 outcomes of the rows used.
     design : SurveyDesign
-        Clusters, strata, weights, fpc.
+        Clusters (one column per stage), strata, weights, fpc.
     data : pandas.DataFrame
         The whole data set (the design is prepared on every row, as R keeps the full design
         when ``na.omit`` drops incomplete rows).
@@ -76,8 +76,13 @@ def svyglm_logistic(
     :math:`A = \\sum_i w_i \\pi_i(1-\\pi_i) x_i x_i^T` and :math:`B` the linearisation
     variance (:func:`lbprun.measures.survey.linearization_vcov`) of the score totals
     :math:`u_i = w_i x_i (y_i - \\pi_i)` (zero for rows not used), the covariance is
-    :math:`A^{-1} B A^{-1}`. The residual df are the design df (PSUs minus strata) + 1 - p.
-    Validated against R ``survey::svyglm(family = quasibinomial())`` and ``confint``.
+    :math:`A^{-1} B A^{-1}`. The residual df are the design df + 1 - p, where the design df
+    (:func:`lbprun.measures.survey.design_df`) count only the PSUs and strata that keep at
+    least one row used: R's ``svyglm`` drops incomplete rows from the design before ``degf``,
+    so a cluster whose rows are all missing does not count. Multistage designs use the
+    multistage variance. Validated against R ``survey::svyglm(family = quasibinomial())`` and
+    ``confint``, on one-stage designs and on the two-stage ``svydesign(id = ~dnum + snum,
+    fpc = ~fpc1 + fpc2, data = apiclus2)``.
     """
     prepared = design_frame(design, data)
     mask = np.ones(len(data), dtype=bool) if used is None else np.asarray(used, dtype=bool)
@@ -92,7 +97,7 @@ def svyglm_logistic(
     a_inv = np.linalg.inv(fit.information)
     b = linearization_vcov(scores, prepared)
     cov = a_inv @ b @ a_inv
-    ddf = design_df(prepared)
+    ddf = design_df(prepared, mask)
     return SurveyLogisticFit(
         beta=fit.beta,
         cov=cov,
