@@ -58,6 +58,7 @@ from lbprun.models.calibration import CalibrationResult, val_prob
 from lbprun.models.gee import GEEResult, fit_gee
 from lbprun.models.imputation import ImputationResult, fit_with_imputation
 from lbprun.models.panel import runner_week_panel
+from lbprun.models.pooling import PooledImputationResult, pool_imputations
 from lbprun.models.rates import RateModelResult, fit_rate_model
 from lbprun.models.risk_factors import RiskFactorResult, fit_risk_factors
 from lbprun.plots.models import plot_calibration, plot_dose_response, plot_forest
@@ -89,6 +90,7 @@ __all__ = [
     "LbprunWarning",
     "ModelFileError",
     "NotAnActivityError",
+    "PooledImputationResult",
     "PrevalenceResult",
     "RateModelResult",
     "RiskFactorResult",
@@ -123,6 +125,7 @@ __all__ = [
     "plot_dose_response",
     "plot_forest",
     "plot_runner_load",
+    "pool_imputations",
     "prevalence",
     "proportion_ci",
     "rate_ci",

@@ -33,6 +33,7 @@ import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice, check_level
 from lbprun._result import Result
+from lbprun.exceptions import ConvergenceError
 from lbprun.models import _design_matrix as dm
 from lbprun.models._tables import (
     as_list,
@@ -50,10 +51,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from lbprun.models.risk_factors import RiskFactorResult
 
-__all__ = ["CORRELATIONS", "GEEResult", "fit_gee", "fit_repeated"]
+__all__ = ["CORRELATIONS", "CORRELATION_ESTIMATORS", "GEEResult", "fit_gee", "fit_repeated"]
 
 #: Working correlation structures of :func:`fit_gee`.
-CORRELATIONS = ("exchangeable", "ar1", "independence")
+CORRELATIONS = ("exchangeable", "ar1", "independence", "fixed")
+#: Estimators of the exchangeable and AR(1) parameters (see :func:`fit_gee`).
+CORRELATION_ESTIMATORS = ("statsmodels", "geepack")
 _GEE_FAMILIES = ("binomial", "poisson")
 _SCALES = {"binomial": ("odds_ratio", "log_odds"), "poisson": ("rate_ratio", "log_rate")}
 
@@ -83,6 +86,10 @@ class GEEResult(Result):
         Working correlation structure.
     level : float
         Confidence level.
+    exposure : str or None, default=None
+        Exposure column whose logarithm is the offset (Poisson rates), if any.
+    correlation_estimator : str, default="statsmodels"
+        Estimator of the exchangeable or AR(1) parameter (``"statsmodels"`` or ``"geepack"``).
     """
 
     model: Any
@@ -92,6 +99,8 @@ class GEEResult(Result):
     family: str
     correlation: str
     level: float
+    exposure: str | None = None
+    correlation_estimator: str = "statsmodels"
     _private_fields: tuple[str, ...] = ("model",)
 
     def _title(self) -> str:
@@ -123,7 +132,7 @@ class GEEResult(Result):
         pandas.DataFrame
             ``n_obs, n_groups, cluster_size_min, cluster_size_mean, cluster_size_max,
             correlation, working_correlation`` (the estimated exchangeable or AR(1)
-            parameter; 0 for independence) and ``scale``.
+            parameter; 0 for independence, NaN for a fixed matrix) and ``scale``.
         """
         sizes = np.array([len(rows) for rows in self.model.model.group_indices.values()])
         dep = self.model.model.cov_struct.dep_params
@@ -159,6 +168,9 @@ def fit_gee(
     time: str | None = None,
     family: str = "binomial",
     correlation: str = "exchangeable",
+    exposure: str | None = None,
+    working_correlation: Any = None,
+    correlation_estimator: str = "statsmodels",
     level: float = 0.95,
 ) -> GEEResult:
     """Fit a marginal model to repeated outcomes by GEE with robust (sandwich) standard errors.
@@ -177,12 +189,22 @@ def fit_gee(
     groups : str, default="runner_id"
         Cluster column: observations of one runner may be correlated.
     time : str or None, default=None
-        Order of the observations within a runner (needed for ``"ar1"``; e.g.
-        ``week_index``, whose gaps count as time).
+        Numeric column ordering the observations within a runner (needed for ``"ar1"`` and
+        ``"fixed"``; e.g. ``week_index``).
     family : {"binomial", "poisson"}, default="binomial"
         Logit link for a binary outcome, log link for a count.
-    correlation : {"exchangeable", "ar1", "independence"}, default="exchangeable"
-        Working correlation structure.
+    correlation : {"exchangeable", "ar1", "independence", "fixed"}, default="exchangeable"
+        Working correlation structure; ``"fixed"`` uses ``working_correlation`` as it is.
+    exposure : str or None, default=None
+        Strictly positive exposure column (e.g. ``person_hours``) for ``"poisson"``: its
+        logarithm is an offset, so coefficients are log rate ratios per unit of exposure
+        (R ``offset = log(exposure)``).
+    working_correlation : array-like or None, default=None
+        With ``correlation="fixed"``: a symmetric positive-definite correlation matrix, row
+        and column ``t`` for the ``t``-th of the sorted distinct values of ``time`` (R
+        ``geeglm(corstr = "fixed", zcor = fixed2Zcor(matrix, id, waves))``).
+    correlation_estimator : {"statsmodels", "geepack"}, default="statsmodels"
+        Moment estimator of the exchangeable or AR(1) parameter, see Notes.
     level : float, default=0.95
         Confidence level of the Wald intervals.
 
@@ -196,8 +218,10 @@ def fit_gee(
     ------
     lbprun._checks.ArgumentError
         Unknown columns (with the closest name), a non-binary outcome for ``"binomial"``, a
-        negative count for ``"poisson"``, ``"ar1"`` without ``time``, collinear predictors,
-        an invalid option or level.
+        negative count for ``"poisson"``, ``"ar1"`` or ``"fixed"`` without ``time``, an
+        exposure with the binomial family or with values <= 0, a ``working_correlation`` that
+        is not a correlation matrix of one row per time value, collinear predictors, an
+        invalid option or level.
 
     Notes
     -----
@@ -215,6 +239,23 @@ def fit_gee(
     against statsmodels ``GEE`` and ``GLM`` directly (R's ``geepack::geeglm`` computes the same
     sandwich estimator) and by seeded coverage simulations.
 
+    Correlation parameters. Both estimators use Pearson residuals :math:`r_{ij}`.
+    ``"statsmodels"`` (statsmodels ``Exchangeable`` and ``Autoregressive(grid=False)``):
+    :math:`\\phi = \\sum r^2/(N - p)`, the exchangeable
+    :math:`\\alpha = \\sum_i\\sum_{j<k} r_{ij}r_{ik} / (\\phi(\\sum_i n_i(n_i-1)/2 - p))`, and
+    the AR(1) parameter fitted by weighted least squares to the lag-wise moment estimates
+    (neither geepack's nor gee's estimator). ``"geepack"`` (R ``geepack::geeglm``):
+    :math:`\\phi = \\sum r^2/N`, the same exchangeable formula without :math:`p`, and the AR(1)
+    parameter the root of :math:`\\sum_i\\sum_{j<k} d_{jk}\\alpha^{d_{jk}-1}
+    (r_{ij}r_{ik}/\\phi - \\alpha^{d_{jk}}) = 0` over all pairs (:math:`d_{jk}` their distance
+    in observation order). The AR(1) matrix has :math:`\\alpha^{|j-k|}` by observation order
+    within the runner (as geeglm without ``waves``): gaps in ``time`` do not widen it.
+    Iterations stop at a coefficient change below 1e-10 (at most 100). With
+    ``correlation_estimator="geepack"``, ``exposure`` and ``"fixed"``, coefficients, robust
+    standard errors and the correlation parameter match ``geepack::geeglm(..., family =
+    poisson, offset = log(time), corstr = "exchangeable" | "ar1" | "fixed")`` on
+    ``geepack::seizure`` to 1e-6 (tests/reference/r/geepack_seizure.R).
+
     Examples
     --------
     >>> from lbprun.datasets import (load_example_activities, load_example_cohort,
@@ -231,10 +272,31 @@ def fit_gee(
     level = check_level(level)
     family = check_choice("family", family, _GEE_FAMILIES)
     correlation = check_choice("correlation", correlation, CORRELATIONS)
+    correlation_estimator = check_choice(
+        "correlation_estimator", correlation_estimator, CORRELATION_ESTIMATORS
+    )
     predictors = as_list(predictors)
-    if correlation == "ar1" and time is None:
-        raise ArgumentError("time must name a column when correlation='ar1'; got None.")
-    fit = _fit(data, outcome, predictors, groups, time, family, correlation)
+    if correlation in ("ar1", "fixed") and time is None:
+        raise ArgumentError(f"time must name a column when correlation={correlation!r}; got None.")
+    if exposure is not None and family != "poisson":
+        raise ArgumentError(f"exposure must be used with family='poisson'; got {family!r}.")
+    if (working_correlation is None) != (correlation != "fixed"):
+        raise ArgumentError(
+            "working_correlation must be given exactly when correlation='fixed'; got "
+            f"{'None' if working_correlation is None else 'a matrix'} with {correlation!r}."
+        )
+    fit = _fit(
+        data,
+        outcome,
+        predictors,
+        groups,
+        time,
+        family,
+        correlation,
+        exposure=exposure,
+        fixed=working_correlation,
+        estimator=correlation_estimator,
+    )
     return GEEResult(
         table=coefficient_table(fit.spec.names, fit.results.params, fit.results.bse, level),
         notes=tuple(fit.notes),
@@ -245,6 +307,8 @@ def fit_gee(
         family=family,
         correlation=correlation,
         level=level,
+        exposure=exposure,
+        correlation_estimator=correlation_estimator,
     )
 
 
@@ -269,12 +333,17 @@ def _fit(
     reference_levels: Mapping[str, Any] | None = None,
     splines: Mapping[str, int] | None = None,
     category_order: bool = True,
+    exposure: str | None = None,
+    fixed: Any = None,
+    estimator: str = "statsmodels",
 ) -> _GEEFit:
     """The GEE fit behind :func:`fit_gee` and :func:`fit_repeated` (arguments checked)."""
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-    used = [outcome, *predictors, groups] + ([time] if time is not None else [])
+    from lbprun.models import _gee_structures as gs
+
+    used = [outcome, *predictors, groups] + [c for c in (time, exposure) if c is not None]
     rows, x, spec, notes = prepare_design(
         data,
         used,
@@ -295,17 +364,37 @@ def _fit(
         order = np.lexsort((clock, group_codes(rows[groups])))
         rows, x, y = rows.iloc[order].reset_index(drop=True), x[order], y[order]
         kwargs["time"] = clock[order]
+    if exposure is not None:
+        amount = pd.to_numeric(rows[exposure], errors="coerce").to_numpy(dtype=float)
+        if not (np.isfinite(amount) & (amount > 0)).all():
+            raise ArgumentError(f"exposure {exposure!r} must be finite and > 0 in every row.")
+        kwargs["offset"] = np.log(amount)
     codes = group_codes(rows[groups])
     structure = {
         "exchangeable": sm.cov_struct.Exchangeable,
-        "ar1": lambda: sm.cov_struct.Autoregressive(grid=False),
+        "ar1": lambda: (
+            gs.GeepackAutoregressive()
+            if estimator == "geepack"
+            else sm.cov_struct.Autoregressive(grid=False)
+        ),
         "independence": sm.cov_struct.Independence,
+        "fixed": lambda: gs.FixedCorrelation(gs.check_fixed_matrix(fixed, kwargs["time"])),
     }[correlation]()
     fam = sm.families.Binomial() if family == "binomial" else sm.families.Poisson()
     model = sm.GEE(y, x, groups=codes, family=fam, cov_struct=structure, **kwargs)
+    if correlation == "fixed":
+        occasion = np.searchsorted(np.unique(kwargs["time"]), kwargs["time"])
+        structure.positions = [occasion[model.group_indices[g]] for g in model.group_labels]
+    ddof = 0 if estimator == "geepack" else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        results = model.fit(maxiter=100)
+        try:
+            results = model.fit(maxiter=100, ctol=1e-10, ddof_scale=ddof)
+        except ValueError as err:  # statsmodels' AR(1) search may fail to bracket its root
+            raise ConvergenceError(
+                f"The GEE working correlation could not be estimated ({err}); try "
+                "correlation_estimator='geepack' or another correlation."
+            ) from err
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
         warn_note(notes, "The GEE iterations did not converge in 100 steps; estimates may be off.")
     n_groups = int(np.unique(codes).size)
