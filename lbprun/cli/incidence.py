@@ -58,9 +58,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--level", type=float, default=0.95, help="confidence level (0.95)")
     parser.add_argument(
         "--ratio-method",
-        choices=("exact", "wald"),
+        choices=("exact", "midp", "wald"),
         default="exact",
-        help="rate-ratio interval: exact conditional (default) or Wald on the log scale",
+        help="rate-ratio interval: exact conditional (default), mid-p exact, or Wald on the "
+        "log scale",
     )
     parser.add_argument("--reference", help="reference group of the rate ratios")
     output = parser.add_mutually_exclusive_group()

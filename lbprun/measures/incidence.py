@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import optimize, special, stats
 
 from lbprun._checks import ArgumentError, check_choice, check_columns, check_level
 from lbprun.exceptions import DataQualityWarning, SparseDataWarning
@@ -72,7 +72,7 @@ __all__ = [
 #: Units of exposure for :func:`incidence_rate`.
 EXPOSURES = ("hours", "km", "days")
 #: Interval methods for the rate ratio.
-RATIO_METHODS = ("exact", "wald")
+RATIO_METHODS = ("exact", "midp", "wald")
 
 
 def cumulative_incidence(
@@ -209,6 +209,43 @@ def _running_exposure(
     return np.bincount(r[use], weights=x[use], minlength=n)
 
 
+def _midp_tail(p: float, x: int, n: int, upper: bool) -> float:
+    """Mid-p tail of Binomial(n, p) at x: P(X > x) (or P(X < x)) + P(X = x) / 2."""
+    half = 0.5 * stats.binom.pmf(x, n, p)
+    return half + (stats.binom.sf(x, n, p) if upper else stats.binom.cdf(x - 1, n, p))
+
+
+def _midp_rate_ratio_interval(
+    x1: float, t1: float, x0: float, t0: float, alpha: float
+) -> tuple[float, float, float]:
+    """Mid-p exact interval and two-sided mid-p value of a rate ratio (epitools' rule).
+
+    Conditional on the ``n = x1 + x0`` events, ``x1 ~ Binomial(n, p)`` with
+    ``p = t1 RR / (t1 RR + t0)``. The lower limit solves ``P(X > x1) + P(X = x1)/2 = alpha/2``,
+    the upper ``P(X < x1) + P(X = x1)/2 = alpha/2`` (0 and infinity when the data sit at the
+    edge), each ``p`` mapped back to ``RR = p / (1 - p) * t0 / t1``. The p-value is twice the
+    smaller mid-p tail at ``RR = 1`` (``epitools::rate2by2.test``).
+    """
+    x, n = int(x1), int(x1 + x0)
+    odds = t0 / t1
+
+    def root(upper: bool) -> float:
+        target = lambda p: _midp_tail(p, x, n, upper) - alpha / 2.0  # noqa: E731
+        if upper and target(0.0) >= 0.0:
+            return 0.0
+        if not upper and target(1.0) >= 0.0:
+            return 1.0
+        return optimize.brentq(target, 0.0, 1.0, xtol=1e-15, rtol=4 * np.finfo(float).eps)
+
+    p_low, p_high = root(upper=True), root(upper=False)
+    low = p_low / (1.0 - p_low) * odds
+    high = np.inf if p_high >= 1.0 else p_high / (1.0 - p_high) * odds
+    p_null = t1 / (t1 + t0)
+    lower_tail = _midp_tail(p_null, x, n, upper=False)
+    p_value = min(1.0, 2.0 * min(lower_tail, 1.0 - lower_tail))
+    return float(low), float(high), float(p_value)
+
+
 def _rate_ratio(
     x1: float, t1: float, x0: float, t0: float, method: str, level: float
 ) -> tuple[float, float, float, float]:
@@ -227,6 +264,8 @@ def _rate_ratio(
         high = np.inf if p_high >= 1.0 else p_high / (1.0 - p_high) * odds
         p_value = stats.binomtest(int(x1), int(n), t1 / (t1 + t0)).pvalue
         return float(estimate), float(low), float(high), float(p_value)
+    if method == "midp":
+        return (float(estimate), *_midp_rate_ratio_interval(x1, t1, x0, t0, alpha))
     if x1 == 0 or x0 == 0:
         return nan
     z = special.ndtri(0.5 + level / 2.0)
@@ -272,8 +311,11 @@ def incidence_rate(
         Cohort column with the date of the first onset.
     method : {"exact", "byar", "wald", "score"}, default="exact"
         Interval of each rate (``"exact"`` is Garwood's).
-    ratio_method : {"exact", "wald"}, default="exact"
-        Interval of the rate ratios: exact conditional (binomial) or Wald on the log scale.
+    ratio_method : {"exact", "midp", "wald"}, default="exact"
+        Interval of the rate ratios: exact conditional (binomial, ``poisson.test``), mid-p
+        exact (``epitools::rateratio.midp``; its p-value is the two-sided mid-p of
+        ``rate2by2.test``) or Wald on the log scale. The estimate is always the ratio of the
+        rates (epitools' mid-p method reports a median-unbiased estimate instead).
     reference : str, optional
         Reference group of the rate ratios; the first (sorted) level by default.
     level : float, default=0.95
