@@ -79,7 +79,8 @@ def plot_forest(
     est = table["estimate"].to_numpy(float)
     low = table["ci_low"].to_numpy(float)
     high = table["ci_high"].to_numpy(float)
-    ax.errorbar(est, pos, xerr=[est - low, high - est], fmt="o", color="black", capsize=3)
+    xerr = np.vstack([est - low, high - est])  # a 2 x n array, not a list of arrays
+    ax.errorbar(est, pos, xerr=xerr, fmt="o", color="black", capsize=3)
     ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
     ax.set_xscale("log")
     ax.set_yticks(pos)
