@@ -32,7 +32,7 @@ import numpy as np
 from lbprun._checks import check_choice
 from lbprun.exceptions import ConvergenceError, LbprunWarning
 
-__all__ = ["ConvergenceCheck", "check_convergence", "newton_maximize"]
+__all__ = ["ConvergenceCheck", "check_convergence", "newton_maximize", "summarize_checks"]
 
 #: Default tolerance of the relative gradient (see :func:`check_convergence`).
 GRADIENT_TOL = 1e-10
@@ -179,6 +179,39 @@ def check_convergence(
         method=method,
         note=note,
     )
+
+
+def summarize_checks(checks: list[ConvergenceCheck], subject: str) -> tuple[bool, str]:
+    """One note for the convergence checks of several fits (e.g. one per imputed data set).
+
+    Parameters
+    ----------
+    checks : list of ConvergenceCheck
+        The checks of the fits.
+    subject : str
+        The fits, as a noun phrase (``"the 20 imputed fits"``).
+
+    Returns
+    -------
+    tuple
+        ``(all_converged, note)``; the note gives the largest relative gradient and step.
+
+    Examples
+    --------
+    >>> ok = ConvergenceCheck(converged=True, gradient=3e-14, step=1e-15, iterations=5,
+    ...                       method="IRLS", note="")
+    >>> summarize_checks([ok, ok], "the 2 imputed fits")
+    (True, 'Each of the 2 imputed fits converged (score and hessian checked at each estimate): max relative gradient 3e-14 (max |step| 1e-15).')
+    """
+    gradient = max(c.gradient for c in checks)
+    step = max(c.step for c in checks)
+    measures = f"max relative gradient {gradient:.2g} (max |step| {step:.2g})"
+    failed = sum(not c.converged for c in checks)
+    if not failed:
+        return True, (
+            f"Each of {subject} converged (score and hessian checked at each estimate): {measures}."
+        )
+    return False, (f"Not converged: {failed} of {subject} stopped above tolerance: {measures}.")
 
 
 def newton_maximize(

@@ -51,6 +51,10 @@ class RiskFactorResult(Result):
         Confidence level.
     method, interval : str
         Estimation and interval methods.
+    convergence : ConvergenceCheck or None
+        Relative gradient and Newton step at the estimate
+        (:class:`~lbprun.models._convergence.ConvergenceCheck`, also in ``notes``); None where
+        the fit does not report one.
     """
 
     model: Any = field(default=None, repr=False)
@@ -65,6 +69,7 @@ class RiskFactorResult(Result):
     _y: np.ndarray = field(default=None, repr=False)
     _w: np.ndarray = field(default=None, repr=False)
     complete_case: Any = field(default=None, repr=False)
+    convergence: Any = field(default=None, repr=False)
     _private_fields: tuple[str, ...] = ("model", "spec", "cov", "complete_case")
 
     def to_frame(self, scale: str = "odds_ratio") -> pd.DataFrame:

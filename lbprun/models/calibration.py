@@ -12,6 +12,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,8 @@ from scipy import special
 
 from lbprun._checks import ArgumentError
 from lbprun._result import Result
-from lbprun.models.profile import logistic_newton
+from lbprun.exceptions import LbprunWarning
+from lbprun.models.profile import logistic_newton, verify_logistic
 
 __all__ = [
     "CalibrationResult",
@@ -98,6 +100,8 @@ class CalibrationResult(Result):
         The same statistics keyed by rms's names.
     curve : pandas.DataFrame
         The lowess calibration curve: ``predicted, observed``.
+    notes : tuple of str
+        How the convergence of the recalibration fit (Intercept, Slope) was verified.
     """
 
     stats: dict[str, float] = field(default_factory=dict)
@@ -124,12 +128,18 @@ def val_prob(p: Any, y: Any) -> CalibrationResult:
     -------
     CalibrationResult
         ``stats`` with Dxy, C (ROC), R2 (Nagelkerke), Brier, Intercept, Slope, Emax, Eavg, E90
-        and the lowess ``curve``.
+        and the lowess ``curve``; ``notes`` says how the recalibration fit converged.
 
     Raises
     ------
     lbprun._checks.ArgumentError
         Lengths differ, probabilities outside (0, 1), outcomes other than 0/1, one class only.
+
+    Warns
+    -----
+    lbprun.exceptions.LbprunWarning
+        The recalibration fit did not converge (outcomes separated by ``p``: the slope is
+        infinite); the note says so too.
 
     Notes
     -----
@@ -139,7 +149,9 @@ def val_prob(p: Any, y: Any) -> CalibrationResult:
     :math:`\\mathrm{logit}\\,P(y = 1) = a + b\\,\\mathrm{logit}(p)`. Emax, Eavg and E90 are the
     maximum, mean and 90th percentile of :math:`|p - \\hat s(p)|`, where :math:`\\hat s` is
     ``lowess(p, y, iter = 0)`` (span 2/3, delta 1% of the range) interpolated at ``p`` with tied
-    abscissae averaged. Validated against R ``rms::val.prob`` (rms 6.5).
+    abscissae averaged. Validated against R ``rms::val.prob`` (rms 6.5). The recalibration fit
+    (Newton-Raphson) is verified at its estimate by its score and hessian and polished by
+    Newton steps if needed (:func:`lbprun.models.profile.verify_logistic`); the note says how.
 
     Examples
     --------
@@ -165,7 +177,13 @@ def val_prob(p: Any, y: Any) -> CalibrationResult:
     deviance = 2.0 * float(np.sum(np.logaddexp(0.0, logit) - y * logit))
     ybar = y.mean()
     null_deviance = -2.0 * float(np.sum(y * np.log(ybar) + (1 - y) * np.log1p(-ybar)))
-    recal = logistic_newton(np.column_stack([np.ones(n), logit]), y)
+    design = np.column_stack([np.ones(n), logit])
+    fit = logistic_newton(design, y)
+    recal, _, check, _ = verify_logistic(
+        design, y, np.ones(n), fit.beta, fit.iterations, method="recalibration Newton-Raphson"
+    )
+    if not check.converged:
+        warnings.warn(check.note, LbprunWarning, stacklevel=2)
     curve = _lowess_calibration(p, y)
     smooth = np.interp(p, curve["predicted"].to_numpy(), curve["observed"].to_numpy())
     err = np.abs(p - smooth)
@@ -174,11 +192,11 @@ def val_prob(p: Any, y: Any) -> CalibrationResult:
         "C (ROC)": c,
         "R2": nagelkerke_r2(deviance, null_deviance, n),
         "Brier": float(np.mean((p - y) ** 2)),
-        "Intercept": float(recal.beta[0]),
-        "Slope": float(recal.beta[1]),
+        "Intercept": float(recal[0]),
+        "Slope": float(recal[1]),
         "Emax": float(err.max()),
         "Eavg": float(err.mean()),
         "E90": float(np.quantile(err, 0.9)),
     }
     table = pd.DataFrame({"statistic": list(_ORDER), "estimate": [values[k] for k in _ORDER]})
-    return CalibrationResult(table=table, stats=values, curve=curve)
+    return CalibrationResult(table=table, stats=values, curve=curve, notes=(check.note,))

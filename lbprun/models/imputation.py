@@ -33,6 +33,12 @@ from lbprun._checks import ArgumentError, check_choice, check_columns, check_lev
 from lbprun._result import Result
 from lbprun.exceptions import LbprunWarning
 from lbprun.models import _design_matrix as dm
+from lbprun.models._convergence import (
+    ConvergenceCheck,
+    check_convergence,
+    newton_maximize,
+    summarize_checks,
+)
 from lbprun.models._tables import as_list, coefficient_table, exponentiate, prepare_design
 from lbprun.models.chained import decode_columns, encode_columns, impute_chained
 from lbprun.models.rubin import pool_rubin, pool_rubin_cov
@@ -62,7 +68,9 @@ def fit_imputed(
 
     The engine of ``fit_risk_factors(missing="impute")``: :func:`impute_chained` on the outcome
     and predictor columns, :func:`lbprun.models.rubin.pool_rubin` with
-    :math:`\\nu_{com} = n - p` on the full covariance matrices.
+    :math:`\\nu_{com} = n - p` on the full covariance matrices. One note summarises the
+    convergence checks of the imputed fits (the complete-case fit keeps its own note); a fit
+    that did not converge also warns.
     """
     import dataclasses
 
@@ -92,6 +100,10 @@ def fit_imputed(
                     **options,
                 )
             )
+    checks = [f.convergence for f in fits]
+    converged, convergence_note = summarize_checks(checks, f"the {m} imputed fits")
+    if not converged:
+        warnings.warn(convergence_note, LbprunWarning, stacklevel=3)
     names = [f.table["term"].tolist() for f in fits]
     if any(n != names[0] for n in names):
         raise ArgumentError("imputed data sets must give the same model terms; got different.")
@@ -127,7 +139,7 @@ def fit_imputed(
     return dataclasses.replace(
         complete,
         table=table,
-        notes=(note,),
+        notes=(note, convergence_note),
         stats=fit_stats,
         cov=pooled_cov,
         model=[f.model for f in fits],
@@ -152,7 +164,8 @@ class ImputationResult(Result):
     missing : dict
         Missing values per predictor (and auxiliary) column before imputation.
     notes : tuple of str
-        Rows left out (missing outcome) and remarks.
+        Rows left out (missing outcome) and remarks; the last note summarises the convergence
+        checks of the complete-case and imputed fits.
     imputed_data : tuple of pandas.DataFrame
         The ``m`` completed data sets (left out of :meth:`to_dict`).
     outcome : str
@@ -233,6 +246,7 @@ class _Fit:
     params: pd.Series
     bse: pd.Series
     df_resid: float
+    convergence: ConvergenceCheck
 
 
 def _logistic(predictors: Sequence[str], outcome: str) -> Callable[[pd.DataFrame], Any]:
@@ -241,12 +255,39 @@ def _logistic(predictors: Sequence[str], outcome: str) -> Callable[[pd.DataFrame
     def fit(frame: pd.DataFrame) -> _Fit:
         rows, x, spec, _ = prepare_design(frame, [outcome, *predictors], predictors)
         y = dm.binary_outcome(rows[outcome], outcome)
-        res = sm.GLM(y, x, family=sm.families.Binomial()).fit()
+        model = sm.GLM(y, x, family=sm.families.Binomial())
+        res = model.fit(tol=1e-12)
+        params, bse = np.asarray(res.params, dtype=float), np.asarray(res.bse, dtype=float)
+        iterations = int(res.fit_history["iteration"])
+        check = check_convergence(
+            model.score(params),
+            model.hessian(params),
+            params,
+            float(res.llf),
+            method="IRLS",
+            iterations=iterations,
+            on_failure="ignore",
+        )
+        if not check.converged:
+            params, steps = newton_maximize(model.loglike, model.score, model.hessian, params)
+            hessian = model.hessian(params)
+            with np.errstate(all="ignore"):
+                bse = np.sqrt(np.diag(np.linalg.inv(-hessian)))
+            check = check_convergence(
+                model.score(params),
+                hessian,
+                params,
+                float(model.loglike(params)),
+                method=f"IRLS ({iterations} iterations), then Newton steps",
+                iterations=steps,
+                on_failure="ignore",
+            )
         index = list(spec.names)
         return _Fit(
-            pd.Series(res.params, index=index),
-            pd.Series(res.bse, index=index),
+            pd.Series(params, index=index),
+            pd.Series(bse, index=index),
             float(res.df_resid),
+            check,
         )
 
     return fit
@@ -311,7 +352,9 @@ def fit_with_imputation(
         ``"logistic"``: maximum-likelihood logistic regression of ``outcome`` on
         ``predictors`` (treatment coding). A callable receives each completed DataFrame (and
         the complete cases) and returns a statsmodels-like results object (``params``,
-        ``bse``, optional ``df_resid``) or an ``(estimates, std_errors)`` pair of Series.
+        ``bse``, optional ``df_resid``) or an ``(estimates, std_errors)`` pair of Series; a
+        ``convergence`` attribute holding a
+        :class:`~lbprun.models._convergence.ConvergenceCheck` is summarised in the notes.
     auxiliary : str, sequence of str or None, default=None
         Extra columns used by the imputation models only (they make MAR more plausible).
 
@@ -344,6 +387,12 @@ def fit_with_imputation(
     against hand-computed Rubin's rules and a seeded MAR simulation (R analogue:
     ``mice::mice(method = "pmm")`` + ``pool``; the random draws differ, the estimand does not).
 
+    Convergence: each logistic fit (IRLS) is verified at its estimate by the score and hessian
+    of its log-likelihood (relative gradient and one more Newton step below 1e-10, see
+    :func:`lbprun.models._convergence.check_convergence`) and polished by Newton steps if
+    needed; one note summarises the ``m + 1`` fits, and a fit that did not converge also warns.
+    The imputation models themselves are closed-form least squares (nothing iterates).
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -354,6 +403,8 @@ def fit_with_imputation(
     >>> res = fit_with_imputation(data, "lbp", ["x"], m=5, seed=1)
     >>> res.to_frame(scale="log_odds")[["analysis", "term"]].values.tolist()
     [['complete_case', '(Intercept)'], ['complete_case', 'x'], ['imputed', '(Intercept)'], ['imputed', 'x']]
+    >>> res.notes[-1].startswith("Each of the 6 fits (complete cases and 5 imputations) converged")
+    True
     """
     level = check_level(level)
     if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 2:
@@ -389,7 +440,9 @@ def fit_with_imputation(
         notes.append("No predictor is missing: the imputed analysis equals the complete cases.")
 
     cc = frame[[outcome, *predictors]].dropna().reset_index(drop=True)
-    cc_params, cc_bse, _ = _extract(fitter(cc))
+    cc_fit = fitter(cc)
+    cc_params, cc_bse, _ = _extract(cc_fit)
+    checks = [getattr(cc_fit, "convergence", None)]
     complete = coefficient_table(list(cc_params.index), cc_params, cc_bse, level)
     complete.insert(0, "analysis", "complete_case")
     complete["n"] = len(cc)
@@ -404,7 +457,9 @@ def fit_with_imputation(
     imputed, estimates, variances, per, dfs = [], [], [], [], []
     for i, chain in enumerate(chains):
         completed = decode_columns(frame, chain, decoders)
-        params, bse, df = _extract(fitter(completed))
+        result = fitter(completed)
+        params, bse, df = _extract(result)
+        checks.append(getattr(result, "convergence", None))
         imputed.append(completed)
         estimates.append(params.to_numpy())
         variances.append(bse.to_numpy() ** 2)
@@ -422,6 +477,15 @@ def fit_with_imputation(
     pooled = pool_rubin(
         estimates, variances, df_complete=float(np.mean(dfs)), level=level, terms=params.index
     )
+    if all(isinstance(c, ConvergenceCheck) for c in checks):
+        converged, note = summarize_checks(
+            checks, f"the {m + 1} fits (complete cases and {m} imputations)"
+        )
+        if not converged:
+            warnings.warn(note, LbprunWarning, stacklevel=2)
+    else:
+        note = f"The convergence of {fit_name} (a user-supplied fit) was not checked by lbprun."
+    notes.append(note)
     pooled.insert(0, "analysis", "imputed")
     pooled["n"] = len(frame)
     return ImputationResult(

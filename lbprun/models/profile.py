@@ -28,6 +28,7 @@ import numpy as np
 from scipy import optimize, special, stats
 
 from lbprun.exceptions import ConvergenceError, SeparationWarning
+from lbprun.models._convergence import ConvergenceCheck, check_convergence, newton_maximize
 
 __all__ = [
     "LogisticFit",
@@ -37,6 +38,7 @@ __all__ = [
     "profile_interval",
     "profile_intervals",
     "statsmodels_factory",
+    "verify_logistic",
 ]
 
 
@@ -121,6 +123,91 @@ def logistic_newton(
             # the information of the last iteration: the final step moved beta by < tol
             return LogisticFit(beta, dev, info, it, True)
     return LogisticFit(beta, dev, info, max_iter, False)
+
+
+def verify_logistic(
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    beta: np.ndarray,
+    iterations: int,
+    *,
+    method: str = "Newton-Raphson",
+    polish: bool = True,
+) -> tuple[np.ndarray, np.ndarray, ConvergenceCheck, bool]:
+    """Check a logistic fit at its estimate and, if needed, polish it by Newton steps.
+
+    The score :math:`X^T w (y - \\pi)` and the hessian :math:`-X^T \\mathrm{diag}(w\\pi(1-\\pi)) X`
+    of the (weighted) binomial log-likelihood at ``beta`` go to
+    :func:`lbprun.models._convergence.check_convergence`; when they are not within its
+    tolerances and ``polish`` is true, :func:`lbprun.models._convergence.newton_maximize`
+    continues from ``beta`` and the check is repeated.
+
+    Parameters
+    ----------
+    x, y, w : numpy.ndarray
+        Design matrix, 0/1 outcomes and weights (frequency or design weights).
+    beta : numpy.ndarray
+        The estimate of the fit.
+    iterations : int
+        Iterations the fit took (for the note).
+    method : str, default="Newton-Raphson"
+        Name of the fit, used in the note.
+    polish : bool, default=True
+        Continue by Newton steps when the check fails.
+
+    Returns
+    -------
+    tuple
+        ``(beta, information, check, polished)``: the (polished) estimate, the Fisher
+        information at it, the :class:`~lbprun.models._convergence.ConvergenceCheck` (never
+        warns) and whether Newton steps were added.
+
+    Examples
+    --------
+    >>> x = np.column_stack([np.ones(8), [0, 0, 0, 0, 1, 1, 1, 1.0]])
+    >>> y = np.array([0, 0, 0, 1, 0, 1, 1, 1.0])
+    >>> fit = logistic_newton(x, y, max_iter=2)
+    >>> beta, info, check, polished = verify_logistic(x, y, np.ones(8), fit.beta, 2)
+    >>> polished, check.converged, round(float(beta[1]), 10)
+    (True, True, 2.1972245773)
+    """
+
+    def loglike(b: np.ndarray) -> float:
+        return -0.5 * _deviance(y, x @ b, w)
+
+    def score(b: np.ndarray) -> np.ndarray:
+        return x.T @ (w * (y - special.expit(x @ b)))
+
+    def hessian(b: np.ndarray) -> np.ndarray:
+        mu = special.expit(x @ b)
+        return -weighted_gram(x, w * mu * (1.0 - mu))
+
+    beta = np.asarray(beta, dtype=float)
+    h = hessian(beta)
+    check = check_convergence(
+        score(beta),
+        h,
+        beta,
+        loglike(beta),
+        method=method,
+        iterations=iterations,
+        on_failure="ignore",
+    )
+    if check.converged or not polish:
+        return beta, -h, check, False
+    beta, steps = newton_maximize(loglike, score, hessian, beta)
+    h = hessian(beta)
+    check = check_convergence(
+        score(beta),
+        h,
+        beta,
+        loglike(beta),
+        method=f"{method} ({iterations} iterations), then Newton steps",
+        iterations=steps,
+        on_failure="ignore",
+    )
+    return beta, -h, check, True
 
 
 def weighted_gram(x: np.ndarray, v: np.ndarray, chunk: int = 1 << 15) -> np.ndarray:
@@ -310,22 +397,28 @@ def fit_ml(
     w: np.ndarray,
     names: list[str],
     groups: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, Any, list[str]]:
-    """Maximum-likelihood logistic fit with a separation check.
+    *,
+    max_iter: int = 100,
+) -> tuple[np.ndarray, np.ndarray, Any, list[str], ConvergenceCheck]:
+    """Maximum-likelihood logistic fit with a separation check and a convergence check.
 
     Returns the coefficients, their covariance (model-based, or cluster-robust by ``groups``),
-    a factory of the statsmodels ``GLMResults`` at the estimate, and notes.
+    a factory of the statsmodels ``GLMResults`` at the estimate, notes (the last one says how
+    convergence was verified) and the :class:`~lbprun.models._convergence.ConvergenceCheck`.
+    ``max_iter`` caps the Newton-Raphson iterations of :func:`logistic_newton`; a fit stopped
+    early is polished by :func:`verify_logistic` (and its covariance re-derived there).
 
     Raises
     ------
     lbprun.exceptions.ConvergenceError
-        No convergence without separation.
+        No convergence without separation, even after polishing.
 
     Warns
     -----
     lbprun.exceptions.SeparationWarning
         (Quasi-)complete separation, found by :func:`separation_terms` when the fit does not
-        converge or fitted probabilities reach 0 or 1.
+        converge or fitted probabilities reach 0 or 1. The convergence note then says that the
+        fit did not converge.
     """
     from lbprun.models._design_matrix import INTERCEPT, separation_terms
 
@@ -333,7 +426,7 @@ def fit_ml(
     if names[0] == INTERCEPT:
         ybar = float(np.clip(np.sum(w * y) / w.sum(), 1e-6, 1 - 1e-6))
         start[0] = np.log(ybar / (1 - ybar))
-    fit = logistic_newton(x, y, w, start=start)
+    fit = logistic_newton(x, y, w, start=start, max_iter=max_iter)
     beta = fit.beta
     mu = special.expit(x @ beta)
     flagged = not fit.converged or bool(np.any((mu < 1e-8) | (mu > 1 - 1e-8)))
@@ -347,15 +440,20 @@ def fit_ml(
         )
         warnings.warn(note, SeparationWarning, stacklevel=3)
         notes.append(note)
-    elif not fit.converged:
-        raise ConvergenceError(
-            f"the logistic fit did not converge in {fit.iterations} iterations."
-        )
+    beta, information, check, polished = verify_logistic(
+        x, y, w, beta, fit.iterations, polish=not sep
+    )
+    if not check.converged and not sep:
+        raise ConvergenceError(f"the logistic fit did not converge. {check.note}")
+    notes.append(check.note)
+    if not polished:
+        information = fit.information  # that of the last iteration, as R's glm
+    iterations = fit.iterations + (check.iterations or 0) * polished
     with np.errstate(all="ignore"):
-        cov = np.linalg.pinv(fit.information) if sep else np.linalg.inv(fit.information)
+        cov = np.linalg.pinv(information) if sep else np.linalg.inv(information)
     unscaled = cov
     if groups is not None:
-        cov = cluster_cov(x, y, beta, fit.information, groups)
+        cov = cluster_cov(x, y, beta, information, groups)
     factory = statsmodels_factory(
         x,
         y,
@@ -363,6 +461,6 @@ def fit_ml(
         unscaled,
         freq=None if groups is not None else w,
         groups=groups,
-        iterations=fit.iterations,
+        iterations=iterations,
     )
-    return beta, cov, factory, notes
+    return beta, cov, factory, notes, check

@@ -99,7 +99,8 @@ def fit_risk_factors(
     Returns
     -------
     RiskFactorResult
-        Coefficient table, fit statistics, notes and the underlying fit.
+        Coefficient table, fit statistics, notes, the underlying fit and ``convergence``
+        (how the fit was verified; its note is among the notes).
 
     Raises
     ------
@@ -122,6 +123,14 @@ def fit_risk_factors(
     the model is fitted on the unique covariate patterns with frequency weights (identical
     estimates, much faster). Validated against R ``glm(binomial)``, ``MASS::confint.glm``,
     ``rms::lrm`` (C, Brier, Nagelkerke :math:`R^2`), ``brglm2`` (Firth) and ``survey::svyglm``.
+
+    Convergence is verified at the estimate rather than taken from the optimiser's flag: the
+    score (the Firth-modified score for Firth, the design-weighted pseudo-score for a survey
+    design) must be zero to a relative 1e-10 and one more Newton step below 1e-10 relative
+    (:func:`lbprun.models._convergence.check_convergence`). A fit that stops short is
+    polished by Newton steps and its covariance re-derived; one note says how convergence
+    was checked. An ML fit under separation does not converge: the note says so beside the
+    separation note. With ``missing="impute"`` one note summarises the imputed fits.
 
     Examples
     --------
@@ -218,16 +227,18 @@ def fit_risk_factors(
         wf = sfit.weights
         factory = statsmodels_factory(x, y, beta, cov, var=wf)
         notes.extend(sfit.notes)
+        check = sfit.convergence
         variance = "design"
     elif method == "firth":
         model = firth_fit(xf, yf, wf)
-        beta, cov = model.beta, model.cov
+        beta, cov, check = model.beta, model.cov, model.convergence
+        notes.append(check.note)
     else:
         groups = None
         if cluster is not None:
             groups = pd.factorize(sub[cluster])[0]
             variance = "cluster"
-        beta, cov, factory, ml_notes = fit_ml(xf, yf, wf, names, groups)
+        beta, cov, factory, ml_notes, check = fit_ml(xf, yf, wf, names, groups)
         notes.extend(ml_notes)
     se = np.sqrt(np.diag(cov))
     q = wald_quantile(level, df_t)
@@ -309,4 +320,5 @@ def fit_risk_factors(
         _x=xf,
         _y=yf,
         _w=wf,
+        convergence=check,
     )

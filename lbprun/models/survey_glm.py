@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -25,14 +25,16 @@ from scipy import special
 
 from lbprun.exceptions import ConvergenceError
 from lbprun.measures.survey import SurveyDesign, design_df, design_frame, linearization_vcov
-from lbprun.models.profile import logistic_newton
+from lbprun.models._convergence import ConvergenceCheck
+from lbprun.models.profile import logistic_newton, verify_logistic
 
 __all__ = ["SurveyLogisticFit", "svyglm_logistic"]
 
 
 @dataclass(frozen=True)
 class SurveyLogisticFit:
-    """A survey-weighted logistic fit: coefficients, design-based covariance, residual df."""
+    """A survey-weighted logistic fit: coefficients, design-based covariance, residual df,
+    notes (the last one says how convergence was verified) and ``convergence``."""
 
     beta: np.ndarray
     cov: np.ndarray
@@ -40,6 +42,7 @@ class SurveyLogisticFit:
     design_df: int
     weights: np.ndarray
     notes: tuple[str, ...]
+    convergence: ConvergenceCheck | None = field(default=None, repr=False)
 
 
 def svyglm_logistic(
@@ -48,6 +51,8 @@ def svyglm_logistic(
     design: SurveyDesign,
     data: pd.DataFrame,
     used: np.ndarray | None = None,
+    *,
+    max_iter: int = 100,
 ) -> SurveyLogisticFit:
     """Fit a logistic regression under a survey design, as ``survey::svyglm(quasibinomial)``.
 
@@ -64,11 +69,20 @@ def svyglm_logistic(
         when ``na.omit`` drops incomplete rows).
     used : numpy.ndarray of bool, optional
         Rows of ``data`` that ``x`` and ``y`` hold (all rows by default).
+    max_iter : int, default=100
+        Iteration cap of the Newton-Raphson fit; a fit stopped there is polished by Newton
+        steps (see Notes).
 
     Returns
     -------
     SurveyLogisticFit
-        Weighted maximum-likelihood coefficients, sandwich covariance, residual df.
+        Weighted maximum-likelihood coefficients, sandwich covariance, residual df, notes
+        and ``convergence``.
+
+    Raises
+    ------
+    lbprun.exceptions.ConvergenceError
+        The pseudo-score is not zero at the estimate, even after polishing (e.g. separation).
 
     Notes
     -----
@@ -83,26 +97,38 @@ def svyglm_logistic(
     multistage variance. Validated against R ``survey::svyglm(family = quasibinomial())`` and
     ``confint``, on one-stage designs and on the two-stage ``svydesign(id = ~dnum + snum,
     fpc = ~fpc1 + fpc2, data = apiclus2)``.
+
+    Convergence is verified at the estimate: the pseudo-likelihood score
+    :math:`\\sum_i w_i x_i (y_i - \\pi_i)` (design weights scaled to mean 1) must be zero to a
+    relative 1e-10 and one more Newton step below 1e-10 relative
+    (:func:`lbprun.models.profile.verify_logistic`); a fit stopped short is polished by Newton
+    steps and :math:`A` re-derived at the polished estimate. The last note says how.
     """
     prepared = design_frame(design, data)
     mask = np.ones(len(data), dtype=bool) if used is None else np.asarray(used, dtype=bool)
     w_all = prepared.weights
     w = w_all[mask] / w_all[mask].mean()
-    fit = logistic_newton(x, y, w)
-    if not fit.converged:
-        raise ConvergenceError("the survey-weighted logistic fit did not converge.")
-    mu = special.expit(x @ fit.beta)
+    fit = logistic_newton(x, y, w, max_iter=max_iter)
+    beta, information, check, polished = verify_logistic(
+        x, y, w, fit.beta, fit.iterations, method="Newton-Raphson on the design-weighted score"
+    )
+    if not check.converged:
+        raise ConvergenceError(f"the survey-weighted logistic fit did not converge. {check.note}")
+    if not polished:
+        information = fit.information
+    mu = special.expit(x @ beta)
     scores = np.zeros((len(data), x.shape[1]))
     scores[mask] = x * (w * (y - mu))[:, None]
-    a_inv = np.linalg.inv(fit.information)
+    a_inv = np.linalg.inv(information)
     b = linearization_vcov(scores, prepared)
     cov = a_inv @ b @ a_inv
     ddf = design_df(prepared, mask)
     return SurveyLogisticFit(
-        beta=fit.beta,
+        beta=beta,
         cov=cov,
         df_residual=ddf + 1 - x.shape[1],
         design_df=ddf,
         weights=w,
-        notes=prepared.notes,
+        notes=(*prepared.notes, check.note),
+        convergence=check,
     )
