@@ -397,6 +397,18 @@ def _fit(
             ) from err
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
         warn_note(notes, "The GEE iterations did not converge in 100 steps; estimates may be off.")
+    check = _check_gee(model, results, len(y))
+    if not check.converged:  # polish from where the iterations stopped
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            results = model.fit(
+                maxiter=100, ctol=1e-13, ddof_scale=ddof, start_params=results.params
+            )
+        check = _check_gee(model, results, len(y))
+    if check.converged:
+        notes.append(check.note)
+    else:
+        warn_note(notes, check.note)
     n_groups = int(np.unique(codes).size)
     if n_groups < 30:
         notes.append(
@@ -405,6 +417,43 @@ def _fit(
         )
     check_events(notes, y if family == "binomial" else None, y.sum(), x.shape[1] - 1)
     return _GEEFit(results, spec, x, y, len(rows), notes)
+
+
+def _check_gee(model: Any, results: Any, n_obs: int) -> Any:
+    """Check the estimating equations at the GEE estimate with its final working correlation.
+
+    The score is :math:`U = \\sum_i D_i' V_i^{-1} (y_i - \\mu_i)` and the information
+    :math:`\\sum_i D_i' V_i^{-1} D_i` (statsmodels' own Fisher-scoring quantities); with no
+    likelihood, the number of observations scales the gradient.
+    """
+    from lbprun.models._convergence import check_convergence
+
+    params = np.asarray(results.params, dtype=float)
+    model.update_cached_means(params)
+    information, score = 0.0, 0.0
+    for i in range(model.num_group):
+        mean, linear = model.cached_means[i]
+        deriv = model.mean_deriv(model.exog_li[i], linear)
+        sdev = np.sqrt(model.family.variance(mean))
+        solved = model.cov_struct.covariance_matrix_solve(
+            mean, i, sdev, (deriv, model.endog_li[i] - mean)
+        )
+        if solved is None:
+            information = np.full((params.size, params.size), np.nan)
+            break
+        information = information + deriv.T @ solved[0]
+        score = score + deriv.T @ solved[1]
+    history = getattr(results, "fit_history", None) or {}
+    iterations = max(len(history.get("params", [])) - 1, 0) or None
+    return check_convergence(
+        np.asarray(score, dtype=float) * np.ones(params.size),
+        -np.asarray(information, dtype=float),
+        params,
+        float(n_obs),
+        method="GEE Fisher scoring",
+        iterations=iterations,
+        on_failure="ignore",
+    )
 
 
 def fit_repeated(

@@ -276,6 +276,16 @@ def pool_imputations(
             )
     for message in dict.fromkeys(str(w.message) for w in caught):
         notes.append(f"In at least one completed data set: {message}")
+    checks = [getattr(result, "convergence", None) for result in fits]
+    if checks and all(check is not None for check in checks):
+        from lbprun.models._convergence import summarize_checks
+
+        notes.append(summarize_checks(checks, f"the {len(fits)} completed-data fits")[1])
+    elif fit != "linear":  # least squares has a closed form; anything else is the caller's
+        notes.append(
+            "lbprun did not check the convergence of the completed-data fits (a fit function "
+            "of the caller's own that reports none)."
+        )
     if df_complete is None:
         df_complete = float(np.mean(dfs))
     table, pooled_cov = pool_rubin_cov(

@@ -168,3 +168,11 @@ def test_arguments_are_checked(long):
         )
     with pytest.raises(ArgumentError, match="fit must return"):
         pool_imputations(long, fit=lambda frame: 1.0)
+
+
+def test_pooled_fits_report_their_convergence(reference_dir):
+    long = pd.read_csv(reference_dir / "mice_nhanes2_long.csv")
+    pooled = pool_imputations(long, "hyp", ["bmi", "chl"])
+    assert any(
+        note.startswith("Each of the 5 completed-data fits converged") for note in pooled.notes
+    )
