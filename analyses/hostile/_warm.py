@@ -29,7 +29,11 @@ with warnings.catch_warnings():
     )
     lbprun.read_activities(
         pd.DataFrame(
-            {"runner_id": ["a"], "date": ["2025-01-06"], "distance_km": [5.0],
-             "duration_min": [30.0]}
+            {
+                "runner_id": ["a"],
+                "date": ["2025-01-06"],
+                "distance_km": [5.0],
+                "duration_min": [30.0],
+            }
         )
     )
