@@ -96,8 +96,8 @@ def test_validate_reads_a_strava_zip(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     # five activities: one ride left out, one run recorded twice removed by the import
-    assert "rows in: 4; valid: 3; rejected: 0" in out
-    assert "excluded (other activity types): 1 (ride 1)" in out
+    assert "rows in: 5; valid: 3; rejected: 0" in out
+    assert "excluded (other activity types, duplicates): 2 (duplicate 1, ride 1)" in out
     assert "recorded twice were removed" in out and "Watch import:" in out
 
 

@@ -104,28 +104,21 @@ def register(subparsers: Any) -> None:
 
 def _validate_watch(args: argparse.Namespace) -> tuple[Any, Any]:
     """Read a watch export and validate its activities; return the report and import report."""
+    from lbprun.io._watch_rows import add_watch_accounting
     from lbprun.io.validate import validate
     from lbprun.io.wearables import read_watch_export
 
     runs = read_watch_export(args.file, runner_id=args.runner_id)
     watch = runs.attrs["lbprun"]["report"]
     report = validate(runs, "activities", source=args.file, columns=args.columns, units=args.units)
-    excluded = dict(watch.dropped_types)
-    for kind, n in report.excluded_types.items():
-        excluded[kind] = excluded.get(kind, 0) + n
-    left_out = sum(watch.dropped_types.values())
     files = f"{watch.files_read} file(s) opened" if watch.files_read else "no activity file"
     read_note = (
         f"watch export ({watch.format}): {files}; rows are the imported activities, "
         "counted from 0."
     )
-    report = dataclasses.replace(
-        report,
-        rows_in=report.rows_in + left_out,
-        rows_excluded=report.rows_excluded + left_out,
-        excluded_types=excluded,
-        notes=(read_note, *watch.notes, *report.notes),
-    )
+    # rows_in counts every record of the source: kept, rejected, other types, duplicates
+    report = add_watch_accounting(report, runs)
+    report = dataclasses.replace(report, notes=(read_note, *report.notes))
     return report, watch
 
 

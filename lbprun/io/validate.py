@@ -134,7 +134,10 @@ class ValidationReport(Result):
         ]
         if self.rows_excluded:
             kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.excluded_types.items()))
-            lines.append(f"excluded (other activity types): {self.rows_excluded} ({kinds})")
+            what = "other activity types" + (
+                ", duplicates" if "duplicate" in self.excluded_types else ""
+            )
+            lines.append(f"excluded ({what}): {self.rows_excluded} ({kinds})")
         if self.renamed:
             lines.append(
                 "renamed: " + ", ".join(f"{a!r} -> {b!r}" for a, b in self.renamed.items())

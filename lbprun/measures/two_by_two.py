@@ -2,7 +2,7 @@
 
 :func:`two_by_two` takes a data frame with 0/1 exposure and outcome columns, or the four counts,
 and returns the risk ratio, odds ratio (Wald, conditional MLE with Fisher's exact interval,
-mid-p), risk difference, attributable fractions, the chi-square and Fisher tests and, with
+mid-p, score), risk difference, attributable fractions, the chi-square and Fisher tests and, with
 ``strata``, the Mantel–Haenszel summaries with a homogeneity test.
 
 The layout is epiR's::
@@ -16,7 +16,8 @@ Examples
 >>> result = two_by_two(counts=[[13, 2163], [5, 3349]])
 >>> result.table.set_index(["measure", "method"]).loc["risk_ratio", "estimate"].round(4)
 method
-wald    4.0075
+wald     4.0075
+score    4.0075
 Name: estimate, dtype: float64
 """
 
@@ -33,6 +34,7 @@ from scipy import optimize, special, stats
 from lbprun._checks import ArgumentError, check_choice, check_columns, check_level
 from lbprun._result import Result
 from lbprun.exceptions import SparseDataWarning
+from lbprun.measures._two_by_two_intervals import or_score, paf_interval, rd_score, rr_score
 
 __all__ = ["DESIGNS", "TwoByTwoResult", "two_by_two"]
 
@@ -51,8 +53,9 @@ class TwoByTwoResult(Result):
         One row per measure: ``stratum, measure, method, estimate, ci_low, ci_high,
         statistic, df, p_value, level``. ``stratum`` is ``"crude"``, a stratum label or
         ``"mantel_haenszel"``. Measures: ``risk_ratio``, ``odds_ratio``, ``risk_difference``,
-        ``af_exposed``, ``paf`` (estimates); ``chi_square``, ``fisher_exact``,
-        ``homogeneity`` (tests, ``statistic`` and ``p_value``).
+        ``af_exposed``, ``paf`` (estimates; ``method`` such as ``wald`` or ``score``);
+        ``chi_square``, ``fisher_exact``, ``homogeneity`` (tests, ``statistic`` and
+        ``p_value``).
     counts : pandas.DataFrame
         The cells ``stratum, a, b, c, d`` (crude first).
     notes : tuple of str
@@ -166,6 +169,12 @@ def _row(stratum: str, measure: str, method: str, **values: float) -> dict[str, 
     return row
 
 
+def _score_row(interval: Any, measure: str, a: float, b: float, c: float, d: float, z: float):
+    """A ``method="score"`` row of the crude table from an interval function."""
+    estimate, low, high = interval(a, b, c, d, z)
+    return _row("crude", measure, "score", estimate=estimate, ci_low=low, ci_high=high)
+
+
 def _chi_square(cells: np.ndarray, yates: bool) -> tuple[float, float]:
     """Pearson's chi-square of a 2×2 table, with Yates' correction as R ``chisq.test``."""
     expected = cells.sum(1, keepdims=True) * cells.sum(0, keepdims=True) / cells.sum()
@@ -198,6 +207,8 @@ def _single(cells: np.ndarray, stratum: str, design: str, level: float, notes: l
         rows.append(
             _row(stratum, "risk_ratio", "wald", estimate=rr, ci_low=rr_low, ci_high=rr_high)
         )
+        if stratum == "crude":
+            rows.append(_score_row(rr_score, "risk_ratio", a, b, c, d, z))
     orr, or_low, or_high = np.exp(log_or + np.array([0.0, -z, z]) * se_or)
     rows.append(_row(stratum, "odds_ratio", "wald", estimate=orr, ci_low=or_low, ci_high=or_high))
     exact = _conditional_or(a, b, c, d, level)
@@ -209,6 +220,8 @@ def _single(cells: np.ndarray, stratum: str, design: str, level: float, notes: l
         _row(stratum, "odds_ratio", "midp", estimate=exact["mid"], ci_low=exact["mid_low"],
              ci_high=exact["mid_high"])
     )  # fmt: skip
+    if stratum == "crude":
+        rows.append(_score_row(or_score, "odds_ratio", a, b, c, d, z))
     if design == "cohort":
         r1, r0 = wa / (wa + wb), wc / (wc + wd)
         rd = r1 - r0
@@ -217,17 +230,21 @@ def _single(cells: np.ndarray, stratum: str, design: str, level: float, notes: l
             _row(stratum, "risk_difference", "wald", estimate=rd, ci_low=rd - z * se_rd,
                  ci_high=rd + z * se_rd)
         )  # fmt: skip
+        if stratum == "crude":
+            rows.append(_score_row(rd_score, "risk_difference", a, b, c, d, z))
         ratio, low, high, method = rr, rr_low, rr_high, "risk_ratio"
         total = (a + c) / (a + b + c + d)
         paf = (total - c / (c + d)) / total if total > 0 else np.nan
+        paf_low, paf_high = paf_interval(a, b, c, d, z) if c > 0 else (np.nan, np.nan)
     else:
         ratio, low, high, method = orr, or_low, or_high, "odds_ratio"
         paf = (orr - 1) / orr * a / (a + c) if a + c > 0 else np.nan
+        paf_low = paf_high = np.nan
     rows.append(
         _row(stratum, "af_exposed", method, estimate=(ratio - 1) / ratio,
              ci_low=(low - 1) / low, ci_high=(high - 1) / high)
     )  # fmt: skip
-    rows.append(_row(stratum, "paf", method, estimate=paf))
+    rows.append(_row(stratum, "paf", method, estimate=paf, ci_low=paf_low, ci_high=paf_high))
     for yates, method in ((False, "pearson"), (True, "yates")):
         statistic, p_value = _chi_square(np.array([[a, b], [c, d]]), yates)
         rows.append(
@@ -398,7 +415,17 @@ def two_by_two(
     tolerance gives about four digits). Attributable fraction in the exposed
     :math:`(RR - 1)/RR` (the odds ratio for a case-control design), its interval from that of
     the ratio; population attributable fraction :math:`(r - r_0)/r` with :math:`r` the risk in
-    everyone, or :math:`AF_e \\, a/(a+c)` for a case-control design (point estimates only).
+    everyone with epiR's (Jewell's) interval,
+    :math:`1 - (1 - PAF)\\exp(\\pm z \\sqrt{(b + PAF (a + d)) / (n c)})`, or
+    :math:`AF_e \\, a/(a+c)` for a case-control design (point estimate only).
+    For the crude table, ``method="score"`` rows give the score intervals of epiR
+    ``epi.2by2``: Koopman's for the risk ratio (cohort), the Miettinen–Nurminen interval of
+    the odds ratio and Mee's (Miettinen–Nurminen without the :math:`N/(N-1)` factor) of the
+    risk difference (cohort), with the sample estimates; each limit is the root of its score
+    statistic solved to machine precision, where epiR steps the odds ratio by 0.1 % and
+    bisects the risk difference to about :math:`10^{-7}`. epiR 2.0.57 computes its score
+    risk ratio on the transposed table (``RR.strata.score`` is :math:`(a/(a+c))/(b/(b+d))`);
+    lbprun gives Koopman's interval of the risk ratio itself.
     Chi-square tests with and without Yates' correction as R ``chisq.test``.
 
     Stratified: Mantel–Haenszel odds ratio with the Robins–Breslow–Greenland variance and
@@ -416,9 +443,10 @@ def two_by_two(
     >>> result = two_by_two(counts=[[13, 2163], [5, 3349]])
     >>> result.table.query("measure == 'odds_ratio'")[["method", "estimate"]].round(3)
                 method  estimate
-    1             wald     4.026
-    2  conditional_mle     4.025
-    3             midp     3.948
+    2             wald     4.026
+    3  conditional_mle     4.025
+    4             midp     3.948
+    5            score     4.026
     """
     design = check_choice("design", design, DESIGNS)
     level = check_level(level)

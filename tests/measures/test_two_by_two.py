@@ -246,7 +246,8 @@ def test_two_by_two_matches_epir_epitools_and_stats(expected_dir):
         (("odds_ratio", "midp"), flutd["midp"]["tight"], 1),
     ]:
         np.testing.assert_allclose(r.loc[key, cols].to_numpy(float) * scale, want, rtol=1e-8)
-    assert r.loc[("paf", "risk_ratio"), "estimate"] == pytest.approx(epi["paf"][0], rel=1e-10)
+    np.testing.assert_allclose(r.loc[("paf", "risk_ratio"), cols].to_numpy(float), epi["paf"],
+                               rtol=1e-10)  # fmt: skip
     # fisher.test and oddsratio.midp stop uniroot at about 1e-4 relative
     exact = r.loc[("odds_ratio", "conditional_mle"), cols].to_numpy(float)
     fisher = flutd["fisher"]
@@ -263,3 +264,66 @@ def test_two_by_two_matches_epir_epitools_and_stats(expected_dir):
     for method, key in (("mantel_haenszel", "statistic"), ("mantel_haenszel_yates",
                                                             "statistic_yates")):  # fmt: skip
         assert mh.loc[("chi_square", method), "statistic"] == pytest.approx(ucb[key], rel=1e-10)
+
+
+def test_two_by_two_score_intervals_match_epir(expected_dir):
+    """Score intervals of epiR::epi.2by2 (zRRscore, zORscore, zARscore) on the FLUTD table."""
+    ref = json.loads((expected_dir / "two_by_two.json").read_text())["flutd"]
+    epi, tight = ref["epi_2by2"], ref["score"]
+    cols = ["estimate", "ci_low", "ci_high"]
+    r = rows(two_by_two(counts=FLUTD))
+    rr = r.loc[("risk_ratio", "score"), cols].to_numpy(float)
+    odds = r.loc[("odds_ratio", "score"), cols].to_numpy(float)
+    rd = r.loc[("risk_difference", "score"), cols].to_numpy(float)
+    # Koopman's interval in closed form (zRRscore on the table in the order it expects)
+    np.testing.assert_allclose(rr, tight["rr_koopman"], rtol=1e-9)
+    # epi.2by2 itself reports the score risk ratio of the transposed table
+    transposed = rows(two_by_two(counts=np.transpose(FLUTD)))
+    np.testing.assert_allclose(transposed.loc[("risk_ratio", "score"), cols].to_numpy(float),
+                               epi["rr_score_reported"], rtol=1e-9)  # fmt: skip
+    # the same score statistics solved tightly in R
+    np.testing.assert_allclose(odds, tight["or_tight"], rtol=1e-9)
+    np.testing.assert_allclose(rd, tight["rd_tight"], rtol=1e-9)
+    # epiR steps the odds ratio outwards by 0.1 % and bisects the risk difference to ~1e-7
+    assert odds[0] == pytest.approx(epi["or_score"][0], rel=1e-12)
+    assert odds[1] / 1.001 <= epi["or_score"][1] <= odds[1]
+    assert odds[2] <= epi["or_score"][2] <= odds[2] * 1.001
+    np.testing.assert_allclose(rd * 100, epi["rd_score"], rtol=0, atol=1e-5)  # per 100
+
+
+@pytest.mark.parametrize(
+    "counts", [[[0, 10], [5, 20]], [[5, 10], [0, 20]], [[10, 0], [3, 20]], [[4, 6], [3, 0]]]
+)
+def test_two_by_two_score_intervals_with_zero_cells(counts):
+    with pytest.warns(SparseDataWarning):
+        r = rows(two_by_two(counts=counts))
+    (a, b), (c, d) = counts
+    for measure in ("risk_ratio", "odds_ratio", "risk_difference"):
+        est, low, high = r.loc[(measure, "score"), ["estimate", "ci_low", "ci_high"]]
+        assert low <= est <= high
+    rr_low, rr_high = r.loc[("risk_ratio", "score"), ["ci_low", "ci_high"]]
+    assert (rr_low == 0) == (a == 0) and np.isinf(rr_high) == (c == 0)
+    or_low, or_high = r.loc[("odds_ratio", "score"), ["ci_low", "ci_high"]]
+    assert (or_low == 0) == (a == 0 or d == 0) and np.isinf(or_high) == (b == 0 or c == 0)
+    rd_low, rd_high = r.loc[("risk_difference", "score"), ["ci_low", "ci_high"]]
+    assert -1 <= rd_low < rd_high <= 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 60), min_size=4, max_size=4), st.sampled_from([0.8, 0.95, 0.99]))
+def test_two_by_two_score_limits_solve_their_statistics(cells, level):
+    from lbprun.measures import _two_by_two_intervals as iv
+
+    a, b, c, d = map(float, cells)
+    z = stats.norm.ppf(0.5 + level / 2)
+    r = rows(two_by_two(counts=[[a, b], [c, d]], level=level))
+    low, high = r.loc[("odds_ratio", "score"), ["ci_low", "ci_high"]]
+    for limit in (low, high):
+        assert iv._or_statistic(a, a + b, c, c + d, limit) == pytest.approx(z * z, rel=1e-7)
+    low, high = r.loc[("risk_ratio", "score"), ["ci_low", "ci_high"]]
+    assert iv._koopman(a, a + b, c, c + d, low) == pytest.approx(z, rel=1e-7)
+    assert iv._koopman(a, a + b, c, c + d, high) == pytest.approx(-z, rel=1e-7)
+    low, high = r.loc[("risk_difference", "score"), ["ci_low", "ci_high"]]
+    for limit in (low, high):
+        stat = iv._mee(a / (a + b), a + b, c / (c + d), c + d, limit)
+        assert stat == pytest.approx(z * z, rel=1e-7)
