@@ -51,10 +51,16 @@ def rr_score(a: float, b: float, c: float, d: float, z: float) -> tuple[float, f
     if a == 0 and c == 0:
         return np.nan, 0.0, np.inf
     estimate = (a / n1) / (c / n0) if c > 0 else np.inf
+    if a == n1 and c == n0:  # epiR's limits when everyone is a case
+        return estimate, n1 / (n1 + z * z), (n0 + z * z) / n0
     start = np.log(estimate) if 0 < estimate < np.inf else np.log((a + 0.5) / (c + 0.5) * n0 / n1)
 
     def stat(t: float) -> float:
-        return _koopman(a, n1, c, n0, float(np.exp(t)))
+        # the statistic is symmetric in the groups; with every exposed person a case the
+        # constrained exposed risk reaches 1, so it is written from the unexposed side
+        if a < n1:
+            return _koopman(a, n1, c, n0, float(np.exp(t)))
+        return -_koopman(c, n0, a, n1, float(np.exp(-t)))
 
     low = 0.0 if a == 0 else float(np.exp(_bracket(lambda t: stat(t) - z, start, -0.5)))
     high = np.inf if c == 0 else float(np.exp(_bracket(lambda t: -stat(t) - z, start, 0.5)))
