@@ -77,3 +77,13 @@ def pytest_terminal_summary(terminalreporter):
 def pytest_sessionfinish(session, exitstatus):
     if _unexpected_skips() and exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# --- Property tests are deterministic -----------------------------------------------------------
+# Hypothesis draws the same examples on every run (DESIGN: fixed seeds, no flaky results); a
+# longer exploration is `pytest --hypothesis-profile=explore`.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("lbprun", derandomize=True, deadline=None)
+_hypothesis_settings.register_profile("explore", max_examples=1000, deadline=None)
+_hypothesis_settings.load_profile("lbprun")

@@ -61,6 +61,7 @@ _XLSX_MAX_ROWS = 1_048_576
 _XLSX_MAX_COLUMNS = 16_384
 _XLSX_MAX_CHARS = 32_767
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def escape_cell(value: Any) -> Any:
@@ -76,6 +77,7 @@ def escape_cell(value: Any) -> Any:
     object
         ``"'" + value`` when ``value`` is a string starting with ``= + - @``, a tab or a
         carriage return (after leading spaces) and is not a plain number; else ``value``.
+        Lone surrogates (text no file can hold as UTF-8) become U+FFFD.
 
     Examples
     --------
@@ -84,7 +86,11 @@ def escape_cell(value: Any) -> Any:
     >>> escape_cell(-5), escape_cell("R1")
     (-5, 'R1')
     """
-    if isinstance(value, str) and (value[:1] in ("\t", "\r") or is_formula(value)):
+    if not isinstance(value, str):
+        return value
+    if _SURROGATE.search(value):  # a lone surrogate cannot be written as UTF-8
+        value = _SURROGATE.sub("\ufffd", value)
+    if value[:1] in ("\t", "\r") or is_formula(value):
         return "'" + value
     return value
 

@@ -181,3 +181,12 @@ def test_written_csv_keeps_rows_and_escapes_every_formula(values):
     for row, value, number in zip(rows[1:], values, range(len(values)), strict=True):
         assert row[0] == ("'" + value if _formula_like(value) else value)
         assert row[1] == str(number)
+
+
+def test_lone_surrogates_are_written_as_replacement_characters(tmp_path):
+    from lbprun.io.write import write_table
+
+    frame = pd.DataFrame({"runner_id": pd.Series(["\ud800", "=\udfff"], dtype=object)})
+    path = write_table(frame, tmp_path / "t.csv")
+    text = path.read_text(encoding="utf-8")
+    assert "\ufffd" in text and "'=\ufffd" in text
