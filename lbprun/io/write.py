@@ -110,6 +110,9 @@ def _escape_series(series: pd.Series) -> pd.Series:
         codes, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
     except TypeError:  # unhashable cells (lists, dicts): checked one by one
         return series.astype(object).map(escape_cell)
+    if any(isinstance(u, str) and _SURROGATE.search(u) for u in uniques):
+        # pandas < 3 hashes lone surrogates lossily and can merge distinct values
+        return series.astype(object).map(escape_cell)
     escaped = np.array([escape_cell(u) for u in uniques] + [None], dtype=object)
     if all(a is b for a, b in zip(escaped[:-1], uniques, strict=True)):
         return series
