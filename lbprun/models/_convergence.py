@@ -26,13 +26,20 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from lbprun._checks import check_choice
 from lbprun.exceptions import ConvergenceError, LbprunWarning
 
-__all__ = ["ConvergenceCheck", "check_convergence", "newton_maximize", "summarize_checks"]
+__all__ = [
+    "ConvergenceCheck",
+    "check_convergence",
+    "newton_maximize",
+    "summarize_checks",
+    "verify_glm",
+]
 
 #: Default tolerance of the relative gradient (see :func:`check_convergence`).
 GRADIENT_TOL = 1e-10
@@ -275,3 +282,50 @@ def _ascent_direction(g: np.ndarray, h: np.ndarray) -> np.ndarray:
             continue
         return np.linalg.solve(chol.T, np.linalg.solve(chol, g))
     return g / scale
+
+
+def verify_glm(
+    model: Any, results: Any, *, on_failure: str = "warn"
+) -> tuple[np.ndarray, np.ndarray | None, ConvergenceCheck]:
+    """Check a statsmodels GLM fitted by IRLS at its estimate; polish by Newton steps if short.
+
+    Parameters
+    ----------
+    model : statsmodels.genmod.generalized_linear_model.GLM
+        The model (its ``score``, ``hessian`` and ``loglike`` are used).
+    results : statsmodels GLMResults
+        The IRLS fit of ``model``.
+    on_failure : {"warn", "raise", "ignore"}, default="warn"
+        What to do when the polished estimate still fails the check.
+
+    Returns
+    -------
+    tuple
+        ``(params, hessian, check)``: the estimate, the hessian at a polished estimate (None
+        when the IRLS estimate passed, so its covariance stands) and the check.
+    """
+    params = np.asarray(results.params, dtype=float)
+    iterations = int(results.fit_history["iteration"])
+    check = check_convergence(
+        model.score(params),
+        model.hessian(params),
+        params,
+        float(results.llf),
+        method="IRLS",
+        iterations=iterations,
+        on_failure="ignore",
+    )
+    if check.converged:
+        return params, None, check
+    params, steps = newton_maximize(model.loglike, model.score, model.hessian, params)
+    hessian = model.hessian(params)
+    check = check_convergence(
+        model.score(params),
+        hessian,
+        params,
+        float(model.loglike(params)),
+        method=f"IRLS ({iterations} iterations), then Newton steps",
+        iterations=steps,
+        on_failure=on_failure,
+    )
+    return params, hessian, check

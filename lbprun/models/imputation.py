@@ -33,12 +33,7 @@ from lbprun._checks import ArgumentError, check_choice, check_columns, check_lev
 from lbprun._result import Result
 from lbprun.exceptions import LbprunWarning
 from lbprun.models import _design_matrix as dm
-from lbprun.models._convergence import (
-    ConvergenceCheck,
-    check_convergence,
-    newton_maximize,
-    summarize_checks,
-)
+from lbprun.models._convergence import ConvergenceCheck, summarize_checks, verify_glm
 from lbprun.models._tables import as_list, coefficient_table, exponentiate, prepare_design
 from lbprun.models.chained import decode_columns, encode_columns, impute_chained
 from lbprun.models.rubin import pool_rubin, pool_rubin_cov
@@ -257,31 +252,11 @@ def _logistic(predictors: Sequence[str], outcome: str) -> Callable[[pd.DataFrame
         y = dm.binary_outcome(rows[outcome], outcome)
         model = sm.GLM(y, x, family=sm.families.Binomial())
         res = model.fit(tol=1e-12)
-        params, bse = np.asarray(res.params, dtype=float), np.asarray(res.bse, dtype=float)
-        iterations = int(res.fit_history["iteration"])
-        check = check_convergence(
-            model.score(params),
-            model.hessian(params),
-            params,
-            float(res.llf),
-            method="IRLS",
-            iterations=iterations,
-            on_failure="ignore",
-        )
-        if not check.converged:
-            params, steps = newton_maximize(model.loglike, model.score, model.hessian, params)
-            hessian = model.hessian(params)
+        params, hessian, check = verify_glm(model, res, on_failure="ignore")
+        bse = np.asarray(res.bse, dtype=float)
+        if hessian is not None:
             with np.errstate(all="ignore"):
                 bse = np.sqrt(np.diag(np.linalg.inv(-hessian)))
-            check = check_convergence(
-                model.score(params),
-                hessian,
-                params,
-                float(model.loglike(params)),
-                method=f"IRLS ({iterations} iterations), then Newton steps",
-                iterations=steps,
-                on_failure="ignore",
-            )
         index = list(spec.names)
         return _Fit(
             pd.Series(params, index=index),

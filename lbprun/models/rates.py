@@ -22,7 +22,7 @@ import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice, check_columns, check_level
 from lbprun._result import Result
-from lbprun.models._convergence import ConvergenceCheck, check_convergence, newton_maximize
+from lbprun.models._convergence import ConvergenceCheck, verify_glm
 from lbprun.models._negbin import THETA_MAX, fit_negbin
 from lbprun.models._tables import (
     as_list,
@@ -347,28 +347,8 @@ def _fit_poisson(
 
     model = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset)
     results = model.fit(tol=1e-12, **fit_kwargs)
-    params, bse = np.asarray(results.params, dtype=float), np.asarray(results.bse)
-    iterations = int(results.fit_history["iteration"])
-    check = check_convergence(
-        model.score(params),
-        model.hessian(params),
-        params,
-        float(results.llf),
-        method="IRLS",
-        iterations=iterations,
-        on_failure="ignore",
-    )
-    if not check.converged:
-        params, steps = newton_maximize(model.loglike, model.score, model.hessian, params)
-        hessian = model.hessian(params)
-        if not fit_kwargs:
-            bse = np.sqrt(np.diag(np.linalg.inv(-hessian)))
-        check = check_convergence(
-            model.score(params),
-            hessian,
-            params,
-            float(model.loglike(params)),
-            method=f"IRLS ({iterations} iterations), then Newton steps",
-            iterations=steps,
-        )
+    params, hessian, check = verify_glm(model, results)
+    bse = np.asarray(results.bse)
+    if hessian is not None and not fit_kwargs:
+        bse = np.sqrt(np.diag(np.linalg.inv(-hessian)))
     return results, params, bse, check
