@@ -12,9 +12,12 @@ Examples
 from __future__ import annotations
 
 import re
+import sys
+import warnings
 from collections.abc import Mapping
 
 from lbprun._checks import ArgumentError, closest
+from lbprun.exceptions import DataQualityWarning
 from lbprun.io.schema import UNIT_FACTORS, TableSchema
 
 __all__ = ["check_units", "resolve_columns"]
@@ -24,6 +27,14 @@ def _norm(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
 
 
+def _caller_level() -> int:
+    """Stack level of the first frame outside lbprun (so a warning names the user's line)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("lbprun"):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def resolve_columns(
     header: list[str], schema: TableSchema, columns: Mapping[str, str] | None
 ) -> dict[str, str]:
@@ -31,6 +42,8 @@ def resolve_columns(
 
     Explicit ``columns`` come first; other headers that match an lbprun name once lower-cased
     with spaces and punctuation as ``_`` (``"Runner ID"`` -> ``runner_id``) are renamed too.
+    An explicit target that is not an lbprun column of the table kind gives a
+    :class:`~lbprun.exceptions.DataQualityWarning` (the column is kept unvalidated).
     """
     if columns is not None and not isinstance(columns, Mapping):
         raise ArgumentError(
@@ -43,6 +56,15 @@ def resolve_columns(
             guess = closest(user, header)
             message += f" Did you mean {guess!r}?" if guess else f" Columns are: {header[:12]}."
             raise ArgumentError(message)
+        if str(target) not in schema.names:
+            guess = closest(str(target), list(schema.names))
+            warnings.warn(
+                f"columns maps {user!r} to {target!r}, which is not an lbprun column of a "
+                f"{schema.kind} table: the column is kept as read and not validated."
+                + (f" Did you mean {guess!r}?" if guess else ""),
+                DataQualityWarning,
+                stacklevel=_caller_level(),
+            )
         if user != target:
             rename[user] = str(target)
     taken = set(header) | set(rename.values())

@@ -69,9 +69,14 @@ _DOC_PARAMETERS = """
     units : dict or None, default=None
         Units of the source ``{{lbprun column: unit}}``, converted to lbprun's units, e.g.
         ``{{"distance_km": "mi", "duration_min": "h"}}`` (see ``schema.UNIT_FACTORS``).
-    on_error : {{"raise", "drop"}}, default="raise"
+    on_error : {{"raise", "drop", "missing"}}, default="raise"
         ``"raise"``: any failure raises one DataValidationError. ``"drop"``: return a
-        :class:`~lbprun.io.validate.ValidationReport` that unpacks as ``data, rejected``.
+        :class:`~lbprun.io.validate.ValidationReport` that unpacks as ``data, rejected``,
+        every row with a failure rejected. ``"missing"``: the same report, but a value that
+        fails on its own (wrong type, out of range, unknown category, implausible pace) is
+        set to missing and its row kept (``report.set_missing``, a note); failures of the row
+        as a whole (field count, duplicates, dates out of order or outside follow-up, a
+        required value missing, any failure of ``runner_id``) still reject it.
     sheet : str, int or None, default=None
         Excel sheet (name or 0-based index); the first by default.
 
@@ -110,7 +115,7 @@ def _read(
     fill: Mapping[str, Any] | None = None,
     activity_types: set[str] | None = None,
 ) -> pd.DataFrame | ValidationReport:
-    check_choice("on_error", on_error, ("raise", "drop"))
+    check_choice("on_error", on_error, ("raise", "drop", "missing"))
     report = run_validation(
         source,
         kind,
@@ -122,13 +127,14 @@ def _read(
         fmt=fmt,
         fill=fill,
         activity_types=activity_types,
+        on_error=on_error,
     )
     table_level = report.failure_cases["check"].isin(
         ("required_column", "one_of_required", "duplicate_column")
     )
     if on_error == "raise" and not report.ok or table_level.any():
         raise report.to_error()
-    if on_error == "drop":
+    if on_error in ("drop", "missing"):
         return report
     return report.data
 

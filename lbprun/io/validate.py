@@ -25,8 +25,8 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,174 +34,22 @@ import numpy as np
 import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice
-from lbprun._result import Result, to_jsonable
-from lbprun.exceptions import DataReadError, DataValidationError, LbprunError
+from lbprun.exceptions import DataReadError, LbprunError
 from lbprun.io._engine import CASE_COLUMNS, Run
 from lbprun.io._formats import open_source
+from lbprun.io._missing import (
+    MissingTally,
+    set_missing,
+    split_missing,
+    typed_missing_masks,
+)
+from lbprun.io._parse import missing_mask
+from lbprun.io._validation_report import ValidationReport
 from lbprun.io.schema import SCHEMAS
 
 __all__ = ["ValidationReport", "validate"]
 
 _TABLE_CHECKS = ("required_column", "one_of_required", "duplicate_column")
-_ROW_WORDS = {
-    "line": "rows are file lines (the header is line 1)",
-    "excel": "rows are spreadsheet rows",
-    "record": "rows are 1-based record numbers",
-    "position": "rows are 0-based positions in the DataFrame",
-}
-
-
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class ValidationReport(Result):
-    """The outcome of validating one table: counts, every failure, the valid and rejected rows.
-
-    Unpacks as ``data, rejected = report``.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Failures counted per column and check: ``column, check, failures``.
-    notes : tuple of str
-        Reading notes (encoding fallback, delimiter, ambiguous dates, renamed columns).
-    kind : str
-        Table kind (``survey``, ``activities``, ``cohort``, ``episodes``).
-    source : str
-        The file as given, or ``"<DataFrame>"``.
-    row_kind : str
-        How ``row`` counts: ``line``, ``excel``, ``record`` or ``position``.
-    rows_in, rows_kept, rows_rejected, rows_excluded : int
-        Rows read, rows that passed, rows with at least one failure, rows left out as another
-        activity type than those kept (training logs read with ``activity_types=``);
-        ``rows_in == rows_kept + rows_rejected + rows_excluded``. A table-level failure (a
-        missing column) rejects every row.
-    excluded_types : dict of str to int
-        Rows left out per normalised activity type.
-    failure_cases : pandas.DataFrame
-        One row per failure: ``source, row, runner_id, column, check, value, message``.
-    data : pandas.DataFrame or None
-        The valid rows, typed, when kept (readers; ``validate(..., keep_data=True)``).
-    rejected : pandas.DataFrame
-        The rejected rows as read (``row``, the columns, ``reasons``).
-    renamed : dict
-        Columns renamed ``{name in source: lbprun name}``.
-    units : dict
-        Unit conversions applied ``{column: unit}``.
-    """
-
-    kind: str
-    source: str
-    row_kind: str = "position"
-    rows_in: int = 0
-    rows_kept: int = 0
-    rows_rejected: int = 0
-    rows_excluded: int = 0
-    excluded_types: dict[str, int] = field(default_factory=dict)
-    failure_cases: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CASE_COLUMNS))
-    data: pd.DataFrame | None = None
-    rejected: pd.DataFrame | None = None
-    renamed: dict[str, str] = field(default_factory=dict)
-    units: dict[str, str] = field(default_factory=dict)
-    _private_fields: tuple[str, ...] = field(
-        default=("data", "rejected", "failure_cases"), repr=False
-    )
-
-    @property
-    def ok(self) -> bool:
-        """True when there is no failure at all."""
-        return len(self.failure_cases) == 0
-
-    def __iter__(self) -> Iterator[pd.DataFrame | None]:
-        return iter((self.data, self.rejected))
-
-    def _title(self) -> str:
-        status = "valid" if self.ok else "INVALID"
-        return f"ValidationReport: {self.source} ({self.kind}) is {status}"
-
-    def examples(self, n: int = 5) -> list[str]:
-        """Return up to ``n`` failures as ``"file, row R, column, value: message"`` lines."""
-        lines = []
-        for case in self.failure_cases.head(n).itertuples(index=False):
-            row = "header" if pd.isna(case.row) else f"row {case.row}"
-            value = "" if case.value is None or _isna(case.value) else f", {case.value!r}"
-            lines.append(f"{case.source}, {row}, {case.column}{value}: {case.message}")
-        return lines
-
-    def summary(self, max_examples: int = 20) -> str:
-        """Return the report as text: counts, failures per column and check, examples, notes."""
-        lines = [
-            self._title(),
-            f"rows in: {self.rows_in}; valid: {self.rows_kept}; rejected: {self.rows_rejected}",
-        ]
-        if self.rows_excluded:
-            kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.excluded_types.items()))
-            what = "other activity types" + (
-                ", duplicates" if "duplicate" in self.excluded_types else ""
-            )
-            lines.append(f"excluded ({what}): {self.rows_excluded} ({kinds})")
-        if self.renamed:
-            lines.append(
-                "renamed: " + ", ".join(f"{a!r} -> {b!r}" for a, b in self.renamed.items())
-            )
-        if self.units:
-            lines.append("units: " + ", ".join(f"{c} from {u}" for c, u in self.units.items()))
-        if not self.ok:
-            lines.append(f"failures by column and check ({len(self.failure_cases)} in all):")
-            lines += [f"  {r.column} / {r.check}: {r.failures}" for r in self.table.itertuples()]
-            shown = min(max_examples, len(self.failure_cases))
-            lines.append(
-                f"examples (file, row, column, value), {shown} of "
-                f"{len(self.failure_cases)}; {_ROW_WORDS[self.row_kind]}:"
-            )
-            lines += [f"  {line}" for line in self.examples(max_examples)]
-        if self.notes:
-            lines.append("Notes:")
-            lines += [f"[{i}] {note}" for i, note in enumerate(self.notes, start=1)]
-        return "\n".join(lines)
-
-    def to_dict(self, max_failures: int | None = 1000) -> dict[str, Any]:
-        """Return a JSON-safe dictionary (failure cases capped at ``max_failures``)."""
-        out = super().to_dict()
-        out["ok"] = self.ok
-        cases = (
-            self.failure_cases if max_failures is None else self.failure_cases.head(max_failures)
-        )
-        out["n_failures"] = len(self.failure_cases)
-        out["failure_cases"] = to_jsonable(cases.astype(object).where(cases.notna(), None))
-        return out
-
-    def to_error(self) -> DataValidationError:
-        """Return the :class:`~lbprun.exceptions.DataValidationError` describing the failures."""
-        counts = "\n".join(
-            f"  {r.column} / {r.check}: {r.failures}" for r in self.table.itertuples()
-        )
-        examples = "\n".join(f"  {line}" for line in self.examples(5))
-        message = (
-            f"{self.source}: {self.kind} data failed validation with "
-            f"{len(self.failure_cases)} failure(s) in {self.rows_rejected} of {self.rows_in} "
-            f"rows.\nFailures by column and check:\n{counts}\n"
-            f"Examples (file, row, column, value; {_ROW_WORDS[self.row_kind]}):\n{examples}"
-        )
-        return DataValidationError(message, self.failure_cases.copy())
-
-    def plot(self, ax: Any = None) -> Any:
-        """Bar chart of failures per column and check; returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 0.4 * max(len(self.table), 2) + 1))
-        labels = [f"{r.column} / {r.check}" for r in self.table.itertuples()]
-        ax.barh(labels, self.table["failures"].to_numpy())
-        ax.set_xlabel("failures")
-        ax.set_title(f"{self.source}: {self.rows_rejected} of {self.rows_in} rows rejected")
-        ax.invert_yaxis()
-        return ax
-
-
-def _isna(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def validate(
@@ -283,12 +131,15 @@ def run_validation(
     fmt: str | None = None,
     fill: Mapping[str, Any] | None = None,
     activity_types: set[str] | None = None,
+    on_error: str = "raise",
 ) -> ValidationReport:
     """Validate ``data`` and build the report (shared by :func:`validate` and the readers).
 
     ``fill`` adds constant columns that the source lacks (``{"runner_id": "R017"}`` for a
     single runner's own log); a source that has one of them is an ArgumentError.
     ``activity_types`` (normalised types) leaves out training-log rows of other types.
+    ``on_error="missing"`` sets values that fail on their own to missing and keeps their row
+    (see :mod:`lbprun.io._missing`); other modes reject every row with a failure.
     """
     check_choice("kind", kind, tuple(SCHEMAS))
     if not isinstance(data, pd.DataFrame | str | Path):
@@ -310,9 +161,13 @@ def run_validation(
         activity_types=activity_types,
     )
     parts = [run.table_failures()]
+    counted = [c.name for c in run.schema if run.names.count(c.name) == 1]
+    tally = MissingTally(counted)
     try:
         run.prescan()
         for raw, rows in src.chunks():
+            if not keep_data:
+                tally.add_frame(raw, np.asarray(rows), _raw_missing(raw, run, counted))
             parts.append(run.process(raw, rows))
         parts.append(run.finish())
     except (LbprunError, ArgumentError):
@@ -340,7 +195,11 @@ def run_validation(
         .reset_index(drop=True)
     )
     table_level = cases["check"].isin(_TABLE_CHECKS).to_numpy()
-    bad_rows = np.unique(cases.loc[~table_level, "row"].dropna().to_numpy(dtype=np.int64))
+    emptied = cases.iloc[:0]
+    if on_error == "missing" and not table_level.any():
+        bad_rows, emptied = split_missing(cases, run.schema, run.use_names)
+    else:
+        bad_rows = np.unique(cases.loc[~table_level, "row"].dropna().to_numpy(dtype=np.int64))
     rows_rejected = run.rows_in if table_level.any() else len(bad_rows)
     reasons = (
         cases.assign(reason=cases["column"].astype(str) + ": " + cases["message"].astype(str))
@@ -348,7 +207,15 @@ def run_validation(
         .agg("; ".join)
     )
     table_reason = "; ".join(cases.loc[table_level, "message"].astype(str))
-    data_out, rejected = _split(run, bad_rows, reasons, table_reason, data)
+    data_out, rejected, set_counts = _split(
+        run, bad_rows, reasons, table_reason, data, emptied, tally, cases
+    )
+    missing = tally.table()
+    if set_counts:
+        run.notes.append(
+            f"{sum(set_counts.values())} invalid value(s) set to missing and their rows kept "
+            f"({', '.join(f'{c} {n}' for c, n in set_counts.items())}); see set_missing."
+        )
     excluded = sum(run.excluded.values())
     if excluded:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(run.excluded.items()))
@@ -360,7 +227,24 @@ def run_validation(
         run.notes.append(
             "renamed columns: " + ", ".join(f"{a!r} -> {b!r}" for a, b in run.rename.items()) + "."
         )
+    unknown = sorted({target for target in run.rename.values() if target not in run.schema.names})
+    if unknown:
+        run.notes.append(
+            f"column(s) {', '.join(map(repr, unknown))} named by columns= are not lbprun "
+            f"columns of a {kind} table: kept as read, not validated."
+        )
+    recoded = [
+        f"{column}: values in {unit} converted to {run.schema[column].unit}."
+        for column, unit in run.units.items()
+    ] + list(getattr(run, "recoded", []))
     counts = cases.groupby(["column", "check"], sort=False).size().rename("failures").reset_index()
+    rejected_cases = cases[cases["row"].isin(bad_rows) | table_level]
+    rejected_checks = {
+        f"{column} / {check}": int(n)
+        for (column, check), n in rejected_cases.groupby(["column", "check"], sort=False)
+        .size()
+        .items()
+    }
     report = ValidationReport(
         table=counts,
         notes=tuple(run.notes),
@@ -377,6 +261,11 @@ def run_validation(
         rejected=rejected,
         renamed=dict(run.rename),
         units=dict(run.units),
+        missing=missing,
+        rows_with_missing=int(missing.attrs.get("rows_with_missing", 0)),
+        set_missing=emptied[CASE_COLUMNS].reset_index(drop=True),
+        values_set_missing=dict(set_counts),
+        recoded=tuple(recoded),
     )
     if data_out is not None:
         data_out.attrs["lbprun"] = {
@@ -389,19 +278,41 @@ def run_validation(
             "rows_in": run.rows_in + excluded,
             "rows_rejected": rows_rejected,
             "rows_excluded": excluded,
+            "rejected_checks": rejected_checks,
+            "values_set_missing": dict(set_counts),
+            "missing": dict(zip(missing["column"], missing["missing"].tolist(), strict=True)),
+            "recoded": list(recoded),
         }
     return report
 
 
 def _split(
-    run: Run, bad_rows: np.ndarray, reasons: pd.Series, table_reason: str, source: Any
-) -> tuple[pd.DataFrame | None, pd.DataFrame]:
-    """Split the kept typed rows into valid data and rejected rows (with reasons)."""
+    run: Run,
+    bad_rows: np.ndarray,
+    reasons: pd.Series,
+    table_reason: str,
+    source: Any,
+    emptied: pd.DataFrame,
+    tally: MissingTally,
+    cases: pd.DataFrame,
+) -> tuple[pd.DataFrame | None, pd.DataFrame, Counter]:
+    """Split the kept typed rows into valid data and rejected rows (with reasons).
+
+    With kept data, the missing values are counted here (over every row validated) and the
+    values of ``emptied`` set to missing; returns the counts of values set to missing.
+    """
+    set_counts: Counter[str] = Counter()
     raw_parts = [r for r in run.rejected_raw if len(r)]
     rejected = pd.concat(raw_parts, ignore_index=True) if raw_parts else pd.DataFrame()
+    if len(emptied) and len(rejected) and not table_reason:  # rows kept with values emptied
+        rejected = rejected[rejected["_row"].isin(bad_rows)]
     data = None
     if run.keep_data:
         typed = pd.concat(run.kept, ignore_index=True) if run.kept else pd.DataFrame()
+        if len(typed):
+            rows = typed["_row"].to_numpy()
+            tally.add_frame(typed, rows, typed_missing_masks(typed, cases, tally.columns))
+            typed, set_counts = set_missing(typed, emptied)
         is_bad = np.isin(typed["_row"].to_numpy(), bad_rows) if len(typed) else np.zeros(0, bool)
         if table_reason:
             is_bad[:] = True
@@ -425,4 +336,17 @@ def _split(
         rejected["reasons"] = why.to_numpy()
     else:
         rejected = pd.DataFrame(columns=["row", *run.use_names, "reasons"])
-    return data, rejected
+    return data, rejected, set_counts
+
+
+def _raw_missing(raw: pd.DataFrame, run: Run, counted: list[str]) -> dict[str, np.ndarray]:
+    """Per counted column, True where a raw value is missing (blank, NaN or an NA token)."""
+    width = raw.shape[1]
+    masks = {}
+    for name in counted:
+        position = run.names.index(name)
+        if position < width:
+            mask = missing_mask(raw.iloc[:, position])
+            if mask.any():
+                masks[name] = mask
+    return masks
