@@ -47,8 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``lbprun`` command and return its exit code.
 
-    Exit codes: 0 success, 1 invalid data or a failed analysis, 2 bad usage.
+    Exit codes: 0 success, 1 invalid data or a failed analysis, 2 bad usage (an unknown
+    option, a bad ``--config`` file, an output extension lbprun does not write).
     """
+    from lbprun.cli._config import UsageError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
@@ -56,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args))
+    except UsageError as error:
+        print(f"lbprun {args.command}: error: {error}", file=sys.stderr)
+        return 2
     except LbprunError as error:
         print(f"lbprun {args.command}: error: {error}", file=sys.stderr)
         return 1

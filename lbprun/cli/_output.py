@@ -7,6 +7,10 @@ Examples
 --------
 >>> bad_out("table.xlsx", "prevalence")
 False
+>>> check_extension("table.txt", "--out")
+Traceback (most recent call last):
+...
+lbprun.cli._config.UsageError: --out must end in .csv, .xlsx, .parquet; got 'table.txt'.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["add_out", "bad_out", "print_csv", "write_out"]
+__all__ = ["add_out", "bad_out", "check_extension", "print_csv", "write_out"]
 
 
 def add_out(parser: Any, what: str) -> None:
@@ -28,6 +32,15 @@ def add_out(parser: Any, what: str) -> None:
         help=f"also write {what} to FILE: .csv, .xlsx or .parquet by the extension "
         "(formula-like text escaped in .csv and .xlsx)",
     )
+
+
+def check_extension(path: str | None, option: str) -> None:
+    """Raise a usage error (exit code 2) when ``path`` has no table extension lbprun writes."""
+    from lbprun.cli._config import UsageError
+    from lbprun.io.write import FORMATS
+
+    if path is not None and Path(path).suffix.lower() not in FORMATS:
+        raise UsageError(f"{option} must end in {', '.join(FORMATS)}; got {path!r}.")
 
 
 def bad_out(path: str | None, command: str) -> bool:

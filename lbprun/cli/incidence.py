@@ -9,13 +9,23 @@ computes :func:`lbprun.measures.incidence.cumulative_incidence` and
 (formula-like group labels escaped, see :mod:`lbprun.io.write`). Exit code 0 on success, 1 on
 invalid data, 2 on bad usage.
 
+Reader options (:mod:`lbprun.cli._reading`): the files are read as ``cohort``, ``activities``
+and ``episodes``. ``--columns`` and ``--units`` apply to every file they fit: a ``--columns``
+entry to each file that has a column of that name, a ``--units`` entry to each file whose kind
+has that column (``distance_km=mi`` goes to the training log only); an entry that fits no file
+is a usage error. A map for one file only goes in the ``--config`` table of its kind
+(``[cohort.columns]``, ``[activities.units]``, ...), which is given to that file as it is.
+``--on-error`` and ``--sheet`` apply to every file; ``--rejected`` collects the rejected rows
+of every file in one table whose ``source`` and ``kind`` columns say where each came from.
+
 Examples
 --------
 >>> parser = argparse.ArgumentParser()
 >>> register(parser.add_subparsers())
->>> args = parser.parse_args(["incidence", "cohort.csv", "runs.csv", "--by", "sex", "--csv"])
->>> args.exposure, args.by, args.per, args.csv
-('hours', ['sex'], 1000.0, True)
+>>> args = parser.parse_args(["incidence", "cohort.csv", "runs.csv", "--by", "sex", "--csv",
+...                           "--units", "distance_km=mi"])
+>>> args.exposure, args.by, args.per, args.csv, args.units
+('hours', ['sex'], 1000.0, True, {'distance_km': 'mi'})
 """
 
 from __future__ import annotations
@@ -26,7 +36,8 @@ from typing import Any
 
 import pandas as pd
 
-from lbprun.cli._output import add_out, bad_out, print_csv, write_out
+from lbprun.cli._output import add_out, check_extension, print_csv, write_out
+from lbprun.cli._reading import InputReader, add_reader_options
 
 __all__ = ["register", "run", "tidy_table"]
 
@@ -68,14 +79,8 @@ def register(subparsers: Any) -> None:
     output.add_argument("--json", action="store_true", help="print the results as JSON")
     output.add_argument("--csv", action="store_true", help="print one tidy CSV table")
     add_out(parser, "the tidy table of --csv")
+    add_reader_options(parser)
     parser.set_defaults(func=run)
-
-
-def _read(path: str, kind: str) -> pd.DataFrame:
-    """Read and validate a table with lbprun's reader of that kind."""
-    from lbprun.io import read as readers
-
-    return getattr(readers, f"read_{kind}")(path)
 
 
 def tidy_table(risk: Any, rates: Any) -> pd.DataFrame:
@@ -108,11 +113,18 @@ def run(args: argparse.Namespace) -> int:
     """Estimate and print cumulative incidence and rates; return the exit code."""
     from lbprun.measures.incidence import cumulative_incidence, incidence_rate
 
-    if bad_out(args.out, "incidence"):
-        return 2
-    cohort = _read(args.cohort, "cohort")
-    activities = _read(args.activities, "activities")
-    episodes = _read(args.episodes, "episodes") if args.episodes else None
+    check_extension(args.out, "--out")
+    reader = InputReader(args, "incidence", fit=True)
+    files = [(args.cohort, "cohort"), (args.activities, "activities")]
+    if args.episodes:
+        files.append((args.episodes, "episodes"))
+    tables = [
+        reader.read(path, kind, s)
+        for (path, kind), s in zip(files, reader.plan(files), strict=True)
+    ]
+    reader.finish()
+    cohort, activities = tables[:2]
+    episodes = tables[2] if args.episodes else None
     risk = cumulative_incidence(cohort, by=args.by, level=args.level)
     rates = incidence_rate(
         cohort,

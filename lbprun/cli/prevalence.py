@@ -5,15 +5,19 @@ prevalence with :func:`lbprun.measures.prevalence.prevalence` and prints the tab
 (default), JSON (``--json``) or CSV (``--csv``). ``--cluster/--strata/--weights`` describe a
 survey design (clusters nested in strata). ``--out FILE`` also writes the table to a
 ``.csv``, ``.xlsx`` or ``.parquet`` file (formula-like group labels escaped, see
-:mod:`lbprun.io.write`). Exit code 0 on success, 1 on invalid data, 2 on bad usage.
+:mod:`lbprun.io.write`). The reader options ``--columns``, ``--units``, ``--sheet``,
+``--on-error``, ``--rejected``, ``--config`` and ``--kind survey|cohort`` (a cohort's
+baseline table) mean what they mean in :mod:`lbprun.cli._reading`. Exit code 0 on success,
+1 on invalid data, 2 on bad usage.
 
 Examples
 --------
 >>> parser = argparse.ArgumentParser()
 >>> register(parser.add_subparsers())
->>> args = parser.parse_args(["prevalence", "survey.csv", "--by", "sex", "--weights", "weight"])
->>> args.by, args.weights, args.method
-(['sex'], 'weight', None)
+>>> args = parser.parse_args(["prevalence", "survey.csv", "--by", "sex", "--weights", "weight",
+...                           "--units", "weekly_km=mi", "--on-error", "drop"])
+>>> args.by, args.weights, args.method, args.kind, args.units, args.on_error
+(['sex'], 'weight', None, 'survey', {'weekly_km': 'mi'}, 'drop')
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import argparse
 import json
 from typing import Any
 
-from lbprun.cli._output import add_out, bad_out, print_csv, write_out
+from lbprun.cli._output import add_out, check_extension, print_csv, write_out
+from lbprun.cli._reading import InputReader, add_reader_options
 
 __all__ = ["register", "run"]
 
@@ -58,13 +63,8 @@ def register(subparsers: Any) -> None:
     output.add_argument("--json", action="store_true", help="print the result as JSON")
     output.add_argument("--csv", action="store_true", help="print the table as CSV")
     add_out(parser, "the prevalence table")
+    add_reader_options(parser, kinds=("survey", "cohort"), default_kind="survey")
     parser.set_defaults(func=run)
-
-
-def _read(path: str):
-    from lbprun.io.read import read_survey
-
-    return read_survey(path)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,9 +72,11 @@ def run(args: argparse.Namespace) -> int:
     from lbprun.measures.prevalence import prevalence
     from lbprun.measures.survey import SurveyDesign
 
-    if bad_out(args.out, "prevalence"):
-        return 2
-    data = _read(args.file)
+    check_extension(args.out, "--out")
+    reader = InputReader(args, "prevalence")
+    (settings,) = reader.plan([(args.file, args.kind)])
+    data = reader.read(args.file, args.kind, settings)
+    reader.finish()
     design = None
     if args.cluster or args.strata or args.weights:
         design = SurveyDesign(

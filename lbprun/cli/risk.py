@@ -6,7 +6,10 @@ Reads a runner survey (validated with :func:`lbprun.io.read.read_survey`), fits
 likelihood; ``--cluster/--strata/--weights`` describe a survey design (clusters nested in
 strata); ``--robust-cluster`` gives cluster-robust SEs without a design. ``--out FILE`` also
 writes the table to a ``.csv``, ``.xlsx`` or ``.parquet`` file (formula-like terms escaped, see
-:mod:`lbprun.io.write`). Exit code 0 on success, 1 on invalid data or a failed fit, 2 on bad
+:mod:`lbprun.io.write`). The reader options ``--columns``, ``--units`` (a weekly distance in
+miles: ``--units weekly_km=mi``, so that the model is fitted in km), ``--sheet``,
+``--on-error``, ``--rejected``, ``--config`` and ``--kind survey|cohort`` mean what they mean
+in :mod:`lbprun.cli._reading`. Exit code 0 on success, 1 on invalid data or a failed fit, 2 on bad
 usage.
 
 Examples
@@ -24,7 +27,8 @@ import argparse
 import json
 from typing import Any
 
-from lbprun.cli._output import add_out, bad_out, print_csv, write_out
+from lbprun.cli._output import add_out, check_extension, print_csv, write_out
+from lbprun.cli._reading import InputReader, add_reader_options
 
 __all__ = ["register", "run"]
 
@@ -86,19 +90,22 @@ def register(subparsers: Any) -> None:
     output.add_argument("--json", action="store_true", help="print the result as JSON")
     output.add_argument("--csv", action="store_true", help="print the table as CSV")
     add_out(parser, "the odds-ratio table")
+    add_reader_options(parser, kinds=("survey", "cohort"), default_kind="survey")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Fit and print the risk-factor model; return the exit code (0 on success)."""
     from lbprun._checks import ArgumentError
-    from lbprun.io.read import read_survey
+    from lbprun._result import to_jsonable
     from lbprun.measures.survey import SurveyDesign
     from lbprun.models.risk_factors import fit_risk_factors
 
-    if bad_out(args.out, "risk"):
-        return 2
-    data = read_survey(args.file)
+    check_extension(args.out, "--out")
+    reader = InputReader(args, "risk")
+    (settings,) = reader.plan([(args.file, args.kind)])
+    data = reader.read(args.file, args.kind, settings)
+    reader.finish()
     references = {}
     for item in args.reference:
         column, sep, level = item.partition("=")
@@ -125,8 +132,9 @@ def run(args: argparse.Namespace) -> int:
     scale = "log_odds" if args.log_odds else "odds_ratio"
     if args.json:
         payload = result.to_dict()
-        payload["table"] = json.loads(result.to_frame(scale).to_json(orient="records"))
-        payload["glance"] = json.loads(result.glance().to_json(orient="records"))[0]
+        # full precision (DataFrame.to_json rounds to 10 digits)
+        payload["table"] = to_jsonable(result.to_frame(scale))
+        payload["glance"] = to_jsonable(result.glance())[0]
         print(json.dumps(payload, indent=2))
     elif args.csv:
         print_csv(result.to_frame(scale))

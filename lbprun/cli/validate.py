@@ -9,7 +9,10 @@ optionally gzipped, or a folder of them) is read with
 training log (``--kind activities``): the report counts the activities read, kept, rejected
 and left out as other activity types, and adds the import's notes (duplicates removed, time
 zone, pseudonymous runner id). ``--rejected`` writes the rejected rows with
-:func:`lbprun.io.write.write_table` (CSV unless the name ends in ``.xlsx`` or ``.parquet``).
+:func:`lbprun.io.write.write_table` (``.csv``, ``.xlsx`` or ``.parquet`` by the extension;
+another extension is a usage error, exit code 2). ``--columns``, ``--units``, ``--sheet`` and
+``--config`` mean what they mean in :mod:`lbprun.cli._reading` (``parse_map`` lives there and
+is re-exported here).
 
 Examples
 --------
@@ -26,6 +29,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lbprun.cli._reading import InputReader, add_reader_options, parse_map
 from lbprun.io.schema import SCHEMAS
 
 __all__ = ["WATCH_SUFFIXES", "is_watch_source", "parse_map", "register", "run"]
@@ -43,23 +47,6 @@ def is_watch_source(path: str) -> bool:
     return Path(path).is_dir() or path.lower().endswith(WATCH_SUFFIXES)
 
 
-def parse_map(text: str) -> dict[str, str]:
-    """Parse ``"a=b,c=d"`` into ``{"a": "b", "c": "d"}`` (spaces around names are dropped)."""
-    out = {}
-    for item in text.split(","):
-        if not item.strip():
-            continue
-        if "=" not in item:
-            raise argparse.ArgumentTypeError(
-                f"a MAP must be 'name=lbprun_name,...'; got {item.strip()!r} without '='."
-            )
-        key, value = item.rsplit("=", 1)
-        if not key.strip() or not value.strip():
-            raise argparse.ArgumentTypeError(f"a MAP entry needs both sides of '='; got {item!r}.")
-        out[key.strip()] = value.strip()
-    return out
-
-
 def register(subparsers: Any) -> None:
     """Add the ``validate`` sub-command."""
     parser = subparsers.add_parser(
@@ -72,37 +59,25 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("file", help="the file to check")
     parser.add_argument("--kind", required=True, choices=list(SCHEMAS), help="table kind")
-    parser.add_argument(
-        "--columns",
-        type=parse_map,
-        metavar="MAP",
-        help='rename columns: "Runner ID=runner_id,km=distance_km"',
-    )
-    parser.add_argument(
-        "--units",
-        type=parse_map,
-        metavar="MAP",
-        help="units of the file: distance_km=mi,duration_min=h",
-    )
-    parser.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--max-examples", type=int, default=20, help="failures shown as examples (default 20)"
     )
     parser.add_argument(
         "--rejected",
-        metavar="CSV",
-        help="also write the rejected rows with their reasons to this CSV (or .xlsx, "
-        ".parquet by the extension; formula-like text escaped)",
+        metavar="FILE",
+        help="also write the rejected rows with their reasons to FILE: .csv, .xlsx or "
+        ".parquet by the extension (formula-like text escaped)",
     )
     parser.add_argument(
         "--runner-id",
         help="watch exports: the runner id of every activity (default: a pseudonym)",
     )
+    add_reader_options(parser, on_error=False)
     parser.set_defaults(func=run)
 
 
-def _validate_watch(args: argparse.Namespace) -> tuple[Any, Any]:
+def _validate_watch(args: argparse.Namespace, settings: Any) -> tuple[Any, Any]:
     """Read a watch export and validate its activities; return the report and import report."""
     from lbprun.io._watch_rows import add_watch_accounting
     from lbprun.io.validate import validate
@@ -110,7 +85,13 @@ def _validate_watch(args: argparse.Namespace) -> tuple[Any, Any]:
 
     runs = read_watch_export(args.file, runner_id=args.runner_id)
     watch = runs.attrs["lbprun"]["report"]
-    report = validate(runs, "activities", source=args.file, columns=args.columns, units=args.units)
+    report = validate(
+        runs,
+        "activities",
+        source=args.file,
+        columns=settings.columns or None,
+        units=settings.units or None,
+    )
     files = f"{watch.files_read} file(s) opened" if watch.files_read else "no activity file"
     read_note = (
         f"watch export ({watch.format}): {files}; rows are the imported activities, "
@@ -126,9 +107,12 @@ def run(args: argparse.Namespace) -> int:
     """Validate ``args.file`` and print the report; return 0 when valid, 1 otherwise."""
     import pandas as pd
 
+    from lbprun.cli._output import check_extension
     from lbprun.io.validate import validate
-    from lbprun.io.write import FORMATS, write_table
+    from lbprun.io.write import write_table
 
+    check_extension(args.rejected, "--rejected")
+    (settings,) = InputReader(args, "validate").plan([(args.file, args.kind)])
     watch = None
     if is_watch_source(args.file):
         if args.kind != "activities":
@@ -138,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        report, watch = _validate_watch(args)
+        report, watch = _validate_watch(args, settings)
     elif args.runner_id is not None:
         print(
             "lbprun validate: error: --runner-id applies to watch exports only (a folder, "
@@ -148,7 +132,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     else:
         report = validate(
-            args.file, args.kind, columns=args.columns, units=args.units, sheet=args.sheet
+            args.file,
+            args.kind,
+            columns=settings.columns or None,
+            units=settings.units or None,
+            sheet=settings.sheet,
         )
     if args.json:
         out = report.to_dict(max_failures=max(args.max_examples, 0))
@@ -165,7 +153,6 @@ def run(args: argparse.Namespace) -> int:
         rejected = report.rejected if report.rejected is not None else pd.DataFrame()
         if rejected.shape[1] == 0:
             rejected = pd.DataFrame(columns=["row", "reasons"])
-        kind = FORMATS.get(Path(args.rejected).suffix.lower(), "csv")
-        path = write_table(rejected, args.rejected, format=kind, sheet_name="rejected")
+        path = write_table(rejected, args.rejected, sheet_name="rejected")
         print(f"rejected rows written to {path}", file=sys.stderr)
     return 0 if report.ok else 1

@@ -3,17 +3,29 @@
 ``--what weekly`` (default) writes the runner x week table, ``spikes`` the same with the
 week-to-week progression and its class, ``runs`` the single-run spikes and ``acwr`` the daily
 acute:chronic workload ratio. The output format follows the extension of ``--out``
-(``.parquet``, ``.csv`` or ``.xlsx``); in CSV and XLSX, formula-like text from the log (a
-runner or shoe id starting with ``=``, ``+``, ``-``, ``@``) is escaped by
-:func:`lbprun.io.write.write_table`. Exit code 0 on success, 1 when the data cannot be read or
-used, 2 on bad usage.
+(``.parquet``, ``.csv`` or ``.xlsx``; another extension is a usage error, exit code 2); in CSV
+and XLSX, formula-like text from the log (a runner or shoe id starting with ``=``, ``+``,
+``-``, ``@``) is escaped by :func:`lbprun.io.write.write_table`. The log is read with
+:func:`lbprun.io.read.read_activities` and the reader options of :mod:`lbprun.cli._reading`
+(``--columns``, ``--units``, ``--sheet``, ``--on-error``, ``--rejected``, ``--config``);
+compressed logs (``.csv.gz``, ``.bz2``, ``.xz``, ``.zst``) are read like plain ones. With
+``--progress`` (or when standard error is a terminal) a bar follows the stages read,
+validate, compute and write with their counts. Exit code 0 on success, 1 when the data cannot
+be read or used, 2 on bad usage.
+
+``--engine duckdb`` with a ``.parquet`` ``--out`` streams a Parquet or (gzipped) CSV log
+through DuckDB out of core when no reader option is given (its columns must then carry
+lbprun's names and units); otherwise the log is read and validated by lbprun first and the
+table is computed and written by DuckDB.
 
 Examples
 --------
 >>> parser = argparse.ArgumentParser(prog="lbprun")
 >>> register(parser.add_subparsers(dest="command"))
->>> parser.parse_args(["workload", "log.csv", "--out", "w.parquet", "--what", "acwr"]).what
-'acwr'
+>>> args = parser.parse_args(["workload", "log.csv", "--out", "w.parquet", "--what", "acwr",
+...                           "--units", "distance_km=mi", "--on-error", "drop"])
+>>> args.what, args.units, args.on_error
+('acwr', {'distance_km': 'mi'}, 'drop')
 """
 
 from __future__ import annotations
@@ -25,12 +37,18 @@ from typing import Any
 
 import pandas as pd
 
+from lbprun.cli._output import check_extension
+from lbprun.cli._progress import Stages
+from lbprun.cli._reading import InputReader, add_reader_options
+
 __all__ = ["WHAT", "read_log", "register", "run"]
 
 #: Tables the sub-command can write.
 WHAT = ("weekly", "acwr", "spikes", "runs")
 
-_WRITERS = (".parquet", ".csv", ".xlsx")
+#: Logs DuckDB reads itself (out of core); other files go through lbprun's reader.
+_DUCKDB_READS = (".parquet", ".pq", ".csv", ".csv.gz", ".tsv", ".txt")
+_READER_OPTIONS = ("columns", "units", "sheet", "config", "on_error", "rejected")
 
 
 def register(subparsers: Any) -> None:
@@ -70,8 +88,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--progress",
         action="store_true",
-        help="show a progress bar (shown anyway when stderr is a terminal)",
+        help="show a progress bar over read, validate, compute and write (shown anyway when "
+        "stderr is a terminal)",
     )
+    add_reader_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -90,22 +110,38 @@ _ENGINE_CALLS = {
 }
 
 
-def run(args: argparse.Namespace) -> int:
-    """Compute the table asked for and write it; return the exit code."""
-    from lbprun.io.write import write_table
+def _streams(args: argparse.Namespace) -> bool:
+    """True when DuckDB reads the log itself: a file it reads and no reader option."""
+    plain = all(getattr(args, name, None) is None for name in _READER_OPTIONS)
+    return plain and args.activities.lower().endswith(_DUCKDB_READS)
+
+
+def _compute(args: argparse.Namespace, activities: pd.DataFrame, bar: bool) -> pd.DataFrame:
     from lbprun.workload.acwr import acwr
     from lbprun.workload.spikes import load_spikes, single_run_spikes
     from lbprun.workload.weekly import weekly_load
 
-    out = Path(args.out)
-    if out.suffix.lower() not in _WRITERS:
-        print(
-            f"lbprun workload: error: --out must end in .parquet, .csv or .xlsx; "
-            f"got {args.out!r}.",
-            file=sys.stderr,
+    threads = {"threads": args.threads} if args.threads is not None else {}
+    per_runner = {"progress": True, **threads} if bar and args.engine == "pandas" else threads
+    if args.what == "weekly":
+        return weekly_load(activities, week_start=args.week_start, engine=args.engine)
+    if args.what == "spikes":
+        return load_spikes(
+            activities, baseline=args.baseline, week_start=args.week_start, engine=args.engine
         )
-        return 2
-    if args.engine == "duckdb" and out.suffix.lower() == ".parquet":
+    if args.what == "runs":
+        return single_run_spikes(activities, engine=args.engine, **per_runner)
+    return acwr(activities, method=args.method, engine=args.engine, **per_runner)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute the table asked for and write it; return the exit code."""
+    from lbprun.io.write import write_table
+
+    check_extension(args.out, "--out")
+    out = Path(args.out)
+    duckdb_out = args.engine == "duckdb" and out.suffix.lower() == ".parquet"
+    if duckdb_out and _streams(args):
         # out of core: DuckDB reads the file and writes the table; nothing enters pandas
         from lbprun.workload.engines import run as run_engine
 
@@ -115,21 +151,35 @@ def run(args: argparse.Namespace) -> int:
         )
         print(f"lbprun workload: wrote {args.what} to {out} (duckdb, out of core)")
         return 0
-    activities = read_log(args.activities)
-    progress = bool(args.progress or sys.stderr.isatty()) and args.engine == "pandas"
-    threads = {"threads": args.threads} if args.threads is not None else {}
-    if args.what == "weekly":
-        table = weekly_load(activities, week_start=args.week_start, engine=args.engine)
-    elif args.what == "spikes":
-        table = load_spikes(
-            activities, baseline=args.baseline, week_start=args.week_start, engine=args.engine
-        )
-    elif args.what == "runs":
-        options = {"progress": True, **threads} if progress else threads
-        table = single_run_spikes(activities, engine=args.engine, **options)
-    else:
-        options = {"progress": True, **threads} if progress else threads
-        table = acwr(activities, method=args.method, engine=args.engine, **options)
-    write_table(table, out, sheet_name=args.what)
+    reader = InputReader(args, "workload")
+    (settings,) = reader.plan([(args.activities, "activities")])
+    bar = bool(args.progress or sys.stderr.isatty())
+    with Stages(bar, ("read", "validate", "compute", "write"), "lbprun workload") as stages:
+        stages.start("read")  # the reader reads and validates in one pass over the file
+        activities = reader.read(args.activities, "activities", settings)
+        report = reader.last
+        stages.done("read", f"{report.rows_in} rows in")
+        excluded = f", {report.rows_excluded} excluded" if report.rows_excluded else ""
+        counts = f"{report.rows_kept} kept, {report.rows_rejected} rejected{excluded}"
+        stages.done("validate", counts)
+        reader.finish()
+        stages.start("compute")
+        if duckdb_out:
+            from lbprun.workload.engines import run as run_engine
+
+            name, options = _ENGINE_CALLS[args.what](args)
+            engine_threads = {"threads": args.threads} if args.threads is not None else {}
+            run_engine(
+                name, activities, engine="duckdb", out=str(out), **engine_threads, **options
+            )
+            table = pd.read_parquet(out, columns=[])
+            stages.done("compute", f"{len(table)} {args.what} rows")
+            stages.done("write", f"{out} (duckdb)")
+        else:
+            table = _compute(args, activities, bar)
+            stages.done("compute", f"{len(table)} {args.what} rows")
+            stages.start("write")
+            write_table(table, out, sheet_name=args.what)
+            stages.done("write", f"{len(table)} rows to {out}")
     print(f"lbprun workload: wrote {len(table)} rows ({args.what}) to {out}")
     return 0
