@@ -4,7 +4,7 @@ Prints the rows in / valid / rejected, failures per column and check and up to 2
 JSON with ``--json``). Exit code 0 when the file is valid, 1 when it is not or cannot be read.
 
 A watch export (a Strava export folder or ``.zip``, a ``.gpx``, ``.tcx`` or ``.fit`` file,
-optionally gzipped, or a folder of them) is read with
+optionally compressed (gzip, bz2, xz, zstd), or a folder of them) is read with
 :func:`lbprun.io.wearables.read_watch_export` and the activities it yields are validated as a
 training log (``--kind activities``): the report counts the activities read, kept, rejected
 and left out as other activity types, and adds the import's notes (duplicates removed, time
@@ -30,12 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from lbprun.cli._reading import InputReader, add_reader_options, parse_map
+from lbprun.io._watch_bytes import WATCH_FILE_SUFFIXES
 from lbprun.io.schema import SCHEMAS
 
 __all__ = ["WATCH_SUFFIXES", "is_watch_source", "parse_map", "register", "run"]
 
 #: File names read as watch exports rather than as tables.
-WATCH_SUFFIXES = (".zip", ".gpx", ".fit", ".tcx", ".gpx.gz", ".fit.gz", ".tcx.gz")
+WATCH_SUFFIXES = (".zip", *WATCH_FILE_SUFFIXES)
 
 
 def is_watch_source(path: str) -> bool:
@@ -53,7 +54,7 @@ def register(subparsers: Any) -> None:
         "validate",
         help="check a survey, training log, cohort or episodes file",
         description="Validate a runner table (CSV/TSV/TXT, xlsx, parquet, dta, sav) or a watch "
-        "export (Strava folder or .zip, .gpx/.tcx/.fit, gzipped or not, a folder of them; "
+        "export (Strava folder or .zip, .gpx/.tcx/.fit, compressed or not (gzip, bz2, xz, zstd), a folder of them; "
         "--kind activities) against lbprun's column dictionary. Exit code 0 when valid, 1 "
         "when not.",
     )

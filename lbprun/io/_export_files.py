@@ -67,11 +67,13 @@ class Export:
     path : pathlib.Path
         The folder, the .zip or the CSV file.
     notes : list of str
-        Receives remarks (links not followed).
+        Receives remarks (links not followed, ``activities.csv`` read through a codec); kept
+        as ``notes``.
     """
 
     def __init__(self, path: Path, notes: list[str]) -> None:
         self.path = path
+        self.notes = notes
         self.zip: zipfile.ZipFile | None = None
         self.infos: dict[str, zipfile.ZipInfo] = {}
         self.folder: Path | None = None

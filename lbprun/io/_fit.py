@@ -1,4 +1,4 @@
-"""Read Garmin FIT activity files (.fit, .fit.gz) with fitdecode.
+"""Read Garmin FIT activity files (.fit, plain or gzip/bz2/xz/zstd-compressed) with fitdecode.
 
 One activity per ``session`` message (a multisport file has several). When a file has no
 session, the ``record`` messages are summed instead. Each activity is returned as a plain dict
@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from lbprun.exceptions import DataQualityWarning, DataReadError, NotAnActivityError
-from lbprun.io._watch_bytes import file_bytes, gunzip
+from lbprun.io._watch_bytes import file_bytes, unpack, with_codec
 
 __all__ = ["read_fit", "read_fit_bytes"]
 
@@ -46,23 +46,28 @@ _DISAGREE = 0.05
 
 
 def read_fit(path: Path, name: str | None = None, *, strict: bool = False) -> list[dict[str, Any]]:
-    """Read one .fit or .fit.gz file; raise DataReadError naming it when it is unreadable."""
+    """Read one .fit file (compressed or not); raise DataReadError naming it when unreadable."""
     label = name or str(path)
-    raw, gzipped = file_bytes(path, label, "FIT")
-    return read_fit_bytes(raw, label, gzipped=gzipped, strict=strict)
+    raw, codec = file_bytes(path, label, "FIT")
+    return with_codec(_read_fit(raw, label, strict), codec)
 
 
 def read_fit_bytes(
     raw: bytes, label: str, *, gzipped: bool = False, strict: bool = False
 ) -> list[dict[str, Any]]:
-    """Decode FIT bytes (optionally gzip-compressed); ``label`` names the file in errors.
+    """Decode FIT bytes, compressed or not; ``label`` names the file in errors.
 
-    With ``strict=False`` a file that is damaged after a readable session summary (cut short,
-    a CRC that does not match, garbage after it) gives the activities of its sessions, with a
-    :class:`DataQualityWarning` and a note; ``strict=True`` refuses it.
+    The codec (gzip, bz2, xz, zstd) is recognised by the leading bytes; ``gzipped`` is
+    accepted for compatibility and changes nothing. With ``strict=False`` a file that is
+    damaged after a readable session summary (cut short, a CRC that does not match, garbage
+    after it) gives the activities of its sessions, with a :class:`DataQualityWarning` and a
+    note; ``strict=True`` refuses it.
     """
-    if gzipped:
-        raw = gunzip(raw, label)
+    raw, codec = unpack(raw, label, "FIT")
+    return with_codec(_read_fit(raw, label, strict), codec)
+
+
+def _read_fit(raw: bytes, label: str, strict: bool) -> list[dict[str, Any]]:
     messages, damage, relaxed = _decode(raw, label)
     notes = []
     if damage is not None:
@@ -72,7 +77,7 @@ def read_fit_bytes(
             f"{damage} The activity was read from its session summary, which comes before the "
             "damage; its values cannot be checked against the file's CRC."
         )
-        warnings.warn(notes[-1], DataQualityWarning, stacklevel=3)
+        warnings.warn(notes[-1], DataQualityWarning, stacklevel=4)
     activities = _activities(messages, label, notes)
     if relaxed:
         notes.append(

@@ -1,6 +1,8 @@
-"""Read the XML track formats: GPX (.gpx, .gpx.gz, versions 1.0 and 1.1) and TCX (.tcx, .tcx.gz).
+"""Read the XML track formats: GPX (.gpx, versions 1.0 and 1.1) and TCX (.tcx), compressed or not.
 
-Both are parsed by :func:`lbprun.io._xml.parse_xml` (one linear pass, size and depth limits,
+A file may be gzip-, bz2-, xz- or zstd-compressed, whatever its name says: the codec is
+recognised by its leading bytes (:mod:`lbprun.io._watch_bytes`) and the first record of a
+compressed file carries it under ``"codec"``. Both are parsed by :func:`lbprun.io._xml.parse_xml` (one linear pass, size and depth limits,
 no entities), so a hostile file ends in a :class:`~lbprun.exceptions.DataReadError` naming it.
 Each activity is returned as a plain dict of raw values; :mod:`lbprun.io.wearables`
 normalises, filters and anonymises them. Remarks travel in the first record's
@@ -39,7 +41,7 @@ from typing import Any
 
 from lbprun.exceptions import DataReadError, NotAnActivityError
 from lbprun.io._activity_types import normalise_type
-from lbprun.io._watch_bytes import file_bytes, gunzip
+from lbprun.io._watch_bytes import file_bytes, unpack, with_codec
 from lbprun.io._xml import local_name, parse_xml
 
 __all__ = [
@@ -67,16 +69,19 @@ _Point = tuple[float, float, "float | None", "_dt.datetime | None", "float | Non
 
 
 def read_gpx(path: Path, name: str | None = None) -> list[dict[str, Any]]:
-    """Read one .gpx or .gpx.gz file; raise DataReadError naming it when it is unreadable."""
+    """Read one .gpx file (compressed or not); raise DataReadError naming it when unreadable."""
     label = name or str(path)
-    raw, gzipped = file_bytes(path, label, "GPX")
-    return read_gpx_bytes(raw, label, gzipped=gzipped)
+    raw, codec = file_bytes(path, label, "GPX")
+    return with_codec(_parse_gpx(raw, label), codec)
 
 
 def read_gpx_bytes(raw: bytes, label: str, *, gzipped: bool = False) -> list[dict[str, Any]]:
-    """Parse GPX bytes (optionally gzip-compressed); ``label`` names the file in errors."""
-    if gzipped:
-        raw = gunzip(raw, label, xml=True)
+    """Parse GPX bytes, compressed or not (``gzipped`` is ignored); ``label`` names the file."""
+    raw, codec = unpack(raw, label, "GPX")
+    return with_codec(_parse_gpx(raw, label), codec)
+
+
+def _parse_gpx(raw: bytes, label: str) -> list[dict[str, Any]]:
     root = parse_xml(raw, label, "GPX")
     if local_name(root) != "gpx":
         raise DataReadError(f"{label}: not a GPX file (its root element is <{local_name(root)}>).")
@@ -298,16 +303,19 @@ def _activity(tracks: list[dict[str, Any]], meta: dict[str, Any], label: str) ->
 
 
 def read_tcx(path: Path, name: str | None = None) -> list[dict[str, Any]]:
-    """Read one .tcx or .tcx.gz file; raise DataReadError naming it when it is unreadable."""
+    """Read one .tcx file (compressed or not); raise DataReadError naming it when unreadable."""
     label = name or str(path)
-    raw, gzipped = file_bytes(path, label, "TCX")
-    return read_tcx_bytes(raw, label, gzipped=gzipped)
+    raw, codec = file_bytes(path, label, "TCX")
+    return with_codec(_parse_tcx(raw, label), codec)
 
 
 def read_tcx_bytes(raw: bytes, label: str, *, gzipped: bool = False) -> list[dict[str, Any]]:
-    """Parse TCX bytes (optionally gzip-compressed); ``label`` names the file in errors."""
-    if gzipped:
-        raw = gunzip(raw, label, xml=True)
+    """Parse TCX bytes, compressed or not (``gzipped`` is ignored); ``label`` names the file."""
+    raw, codec = unpack(raw, label, "TCX")
+    return with_codec(_parse_tcx(raw, label), codec)
+
+
+def _parse_tcx(raw: bytes, label: str) -> list[dict[str, Any]]:
     root = parse_xml(raw, label, "TCX")
     activities = [e for e in root.iter() if local_name(e) == "Activity"]
     if not activities:

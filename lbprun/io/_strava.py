@@ -25,6 +25,7 @@ from lbprun.io._activity_types import fold
 from lbprun.io._export_files import Export
 from lbprun.io._fit import read_fit_bytes
 from lbprun.io._gpx import read_gpx_bytes, read_tcx_bytes
+from lbprun.io._watch_bytes import codec_notes, peek, unpack, watch_kind_of_name
 
 __all__ = [
     "HEADERS",
@@ -167,6 +168,8 @@ MONTHS: dict[str, tuple[str, ...]] = {
            "septiembre", "octubre", "noviembre", "diciembre"),
 }  # fmt: skip
 _MONTH_EXTRA = {"mrz": 3, "sept": 9}
+#: Readers of the activity files an export names, by kind (any codec, see _watch_bytes).
+_FILE_READERS = {"fit": read_fit_bytes, "gpx": read_gpx_bytes, "tcx": read_tcx_bytes}
 
 
 _fold = fold
@@ -270,11 +273,14 @@ def read_strava(path: Path, *, need_files: bool) -> tuple[list[dict[str, Any]], 
 
 
 def _rows(export: Export, label: str) -> list[list[str]]:
-    """The cells of activities.csv; a description may be megabytes long."""
+    """The cells of activities.csv (compressed or not); a description may be megabytes long."""
     limit = csv.field_size_limit()
+    raw, codec = unpack(export.read(export.csv_name), label, "CSV")
+    if codec is not None:
+        export.notes.append(f"{label}: read through {codec} decompression.")
     try:
         csv.field_size_limit(_MAX_FIELD)
-        text = export.read(export.csv_name).decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
         return list(csv.reader(io.StringIO(text)))
     except (UnicodeDecodeError, csv.Error, MemoryError) as error:
         raise DataReadError(f"{label}: unreadable activities.csv ({error}).") from None
@@ -309,8 +315,9 @@ def is_strava_csv(path: Path) -> bool:
     """True when ``path`` is a file whose first line is a Strava activities.csv header."""
     try:
         with Path(path).open("rb") as handle:
-            return looks_like_activities_csv(handle.read(65536))
-    except OSError:
+            head = handle.read(65536)
+        return looks_like_activities_csv(peek(Path(path), head))
+    except (OSError, DataReadError):
         return False
 
 
@@ -400,6 +407,7 @@ def _minutes(seconds: float | None) -> float | None:
 def _attach_files(export: Export, records: list[dict[str, Any]], info: dict[str, Any]) -> int:
     """Read each activity file for its local UTC offset and its track length."""
     missing = 0
+    compressed: list[dict[str, Any]] = []
     for record in records:
         name = record["filename"]
         if not name:
@@ -408,17 +416,12 @@ def _attach_files(export: Export, records: list[dict[str, Any]], info: dict[str,
         if not export.has(member):
             missing += 1
             continue
-        lower = member.lower()
         label = f"{export.path}:{member}"
+        reader = _FILE_READERS.get(watch_kind_of_name(member) or "")
+        if reader is None:
+            continue
         try:
-            if lower.endswith((".fit", ".fit.gz")):
-                parsed = read_fit_bytes(export.read(member), label, gzipped=lower.endswith(".gz"))
-            elif lower.endswith((".gpx", ".gpx.gz")):
-                parsed = read_gpx_bytes(export.read(member), label, gzipped=lower.endswith(".gz"))
-            elif lower.endswith((".tcx", ".tcx.gz")):
-                parsed = read_tcx_bytes(export.read(member), label, gzipped=lower.endswith(".gz"))
-            else:
-                continue
+            parsed = reader(export.read(member), label)
         except DataReadError as error:
             message = f"activity file skipped: {error}"
             warnings.warn(message, DataQualityWarning, stacklevel=4)
@@ -427,6 +430,8 @@ def _attach_files(export: Export, records: list[dict[str, Any]], info: dict[str,
         record["utc_offset_min"] = parsed[0]["utc_offset_min"]
         record["file_distance_km"] = sum(p["distance_km"] or 0.0 for p in parsed)
         info["notes"].extend(n for p in parsed for n in p.get("reader_notes", ()))
+        compressed.extend(parsed[:1])
+    info["notes"].extend(codec_notes(compressed))
     if missing:
         info["notes"].append(f"{missing} activity file(s) named in activities.csv are missing.")
     return missing

@@ -2,9 +2,12 @@
 
 The encoding (UTF-8, UTF-8/UTF-16/UTF-32 with a byte-order mark, UTF-16 without one recognised
 by its NUL bytes, else cp1252/latin-1 with a note), the delimiter (``,`` ``;`` tab ``|``) and a
-decimal comma are detected. gzip, bz2 and xz files (and zstd when the ``zstandard`` module is
-installed) are decompressed as a stream into a temporary file, within the limits of
-:mod:`lbprun.io._limits`, so a small file that inflates to gigabytes is refused. The layout of
+decimal comma are detected. gzip, bz2, xz and zstd files, recognised by their leading bytes
+whatever their name says, are decompressed as a stream into a temporary file, within the limits
+of :mod:`lbprun.io._limits`, so a small file that inflates to gigabytes is refused; a file whose
+name ends in a codec suffix but that is not compressed is read as it is, with a note. A
+compressed workbook, Parquet, Stata or SPSS file (``runs.parquet.gz``, or decompressed content
+starting with ``PK`` or ``PAR1``) is read through the codec by the reader of its format. The layout of
 the file (:mod:`lbprun.io._scan`) is counted before pandas parses it, so every row whose field
 count differs from the header's is rejected and named by its line.
 
@@ -22,42 +25,43 @@ Examples
 
 from __future__ import annotations
 
-import bz2
 import codecs
 import csv
-import gzip
-import lzma
 import os
 import re
 import tempfile
 import weakref
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from lbprun.exceptions import DataReadError
 from lbprun.io._formats import Chunk, TableSource, describe
-from lbprun.io._limits import _RATIO_FLOOR, MAX_DECOMPRESSED_BYTES, MAX_RATIO
+from lbprun.io._limits import (
+    CODEC_MAGIC,
+    codec_of_head,
+    codec_of_name,
+    decompressed_blocks,
+    strip_codec_suffix,
+)
 from lbprun.io._scan import scan_layout
 
-__all__ = ["COMPRESSION_MAGIC", "open_text"]
+__all__ = ["COMPRESSION_MAGIC", "compression_of", "open_text"]
 
 _DELIMITERS = (",", ";", "\t", "|")
 _BLOCK = 1 << 22
 _SAMPLE = 1 << 16
 _MAX_SAMPLE = 1 << 22
 
-#: Leading bytes of the compressed formats read as text.
-COMPRESSION_MAGIC = {
-    b"\x1f\x8b": "gzip",
-    b"BZh": "bz2",
-    b"\xfd7zXZ\x00": "xz",
-    b"\x28\xb5\x2f\xfd": "zstd",
-}
+#: Leading bytes of the compressed formats read as text (see :mod:`lbprun.io._limits`).
+COMPRESSION_MAGIC = CODEC_MAGIC
+#: Binary formats read through a codec: name suffix -> format.
+_BINARY_SUFFIXES = {
+    ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet", ".dta": "dta",
+    ".sav": "sav", ".zsav": "sav",
+}  # fmt: skip
 
 
 class _Spill:
@@ -67,7 +71,15 @@ class _Spill:
         handle, name = tempfile.mkstemp(prefix="lbprun-", suffix=".txt")
         os.close(handle)
         self.path = Path(name)
-        weakref.finalize(self, _unlink, name)
+        self._finalizer = weakref.finalize(self, _unlink, name)
+
+    def rename(self, suffix: str) -> None:
+        """Give the file another suffix (readers such as openpyxl look at it)."""
+        target = self.path.with_suffix(suffix)
+        os.replace(self.path, target)
+        self._finalizer.detach()
+        self.path = target
+        self._finalizer = weakref.finalize(self, _unlink, str(target))
 
 
 def _unlink(name: str) -> None:
@@ -80,56 +92,74 @@ def _unlink(name: str) -> None:
 def compression_of(path: Path) -> str | None:
     """The compressed format of a file from its leading bytes, or None."""
     with path.open("rb") as handle:
-        head = handle.read(6)
-    for magic, kind in COMPRESSION_MAGIC.items():
-        if head.startswith(magic):
-            return kind
-    return None
+        return codec_of_head(handle.read(8))
 
 
 def _decompress(path: Path, name: str, kind: str) -> _Spill:
     """Decompress ``path`` into a temporary file within the size and ratio limits."""
-    if kind == "zstd":
-        try:
-            import zstandard
-        except ImportError:
-            raise DataReadError(
-                f"{name}: is zstd-compressed; reading it needs the zstandard module "
-                "(or decompress it first)."
-            ) from None
-        stream: Any = zstandard.ZstdDecompressor().stream_reader(path.open("rb"))
-    else:
-        opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[kind]
-        stream = opener(path, "rb")
-    compressed = max(path.stat().st_size, 1)
     spill = _Spill()
     produced = 0
-    with stream, spill.path.open("wb") as out:
-        while True:
-            try:
-                block = stream.read(1 << 20)
-            except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as error:
-                raise DataReadError(
-                    f"{name}: corrupt or truncated {kind} data ({describe(error)})."
-                ) from None
-            except Exception as error:  # zstandard.ZstdError
-                raise DataReadError(f"{name}: corrupt {kind} data ({describe(error)}).") from None
-            if not block:
-                break
+    with path.open("rb") as source, spill.path.open("wb") as out:
+        size = max(os.fstat(source.fileno()).st_size, 1)
+        for block in decompressed_blocks(source, kind, name, compressed_size=size):
             produced += len(block)
-            if produced > MAX_DECOMPRESSED_BYTES or (
-                produced > _RATIO_FLOOR and produced > MAX_RATIO * compressed
-            ):
-                raise DataReadError(
-                    f"{name}: decompresses to more than {produced / 2**20:.0f} MiB, "
-                    f"{produced / compressed:.0f} times its compressed size; lbprun refuses "
-                    f"compressed data above {MAX_DECOMPRESSED_BYTES / 2**20:.0f} MiB or "
-                    f"{MAX_RATIO:.0f}:1 (a decompression bomb?)."
-                )
             out.write(block)
     if produced == 0:
         raise DataReadError(f"{name}: the file is empty once decompressed ({kind}).")
     return spill
+
+
+def _binary_format(path: Path, name: str) -> str | None:
+    """The binary table format of decompressed content (by its bytes, else by its name)."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    inner = Path(strip_codec_suffix(name)).suffix.lower()
+    if inner == ".xls":
+        raise DataReadError(f"{name}: old .xls workbooks are not supported; save it as .xlsx.")
+    return _BINARY_SUFFIXES.get(inner)
+
+
+def _open_binary(
+    path: Path,
+    name: str,
+    fmt: str,
+    sheet: str | int | None,
+    chunk_rows: int,
+    spills: list[_Spill],
+    note: str,
+) -> TableSource:
+    """Open decompressed binary content with its format's reader; the spill lives as long."""
+    from lbprun.io import _formats
+
+    if fmt == "xlsx":
+        from lbprun.io._excel import open_excel
+
+        source = open_excel(path, name, sheet)
+    elif fmt == "parquet":
+        source = _formats._open_parquet(path, name, chunk_rows)
+    else:
+        reader = _formats._read_dta if fmt == "dta" else _formats._read_sav
+        source = _formats._open_whole(path, name, fmt, reader)
+    source.notes.insert(0, note)
+    chunks, subset = source.read_chunks, source.read_subset
+
+    def read_chunks() -> Iterator[Chunk]:
+        keep_alive = spills  # the temporary file lives while the file is read
+        yield from chunks()
+        del keep_alive
+
+    def read_subset(positions: list[int]) -> Iterator[pd.DataFrame]:
+        keep_alive = spills
+        yield from subset(positions)  # type: ignore[misc]
+        del keep_alive
+
+    source.read_chunks = read_chunks
+    source.read_subset = None if subset is None else read_subset
+    return source
 
 
 def _utf16_without_bom(path: Path) -> str | None:
@@ -263,8 +293,13 @@ def _sample(path: Path, encoding: str) -> str:
     return sample
 
 
-def open_text(path: Path, name: str, chunk_rows: int) -> TableSource:
-    """Open a plain or compressed delimited text file (see the module docstring)."""
+def open_text(
+    path: Path, name: str, chunk_rows: int, *, sheet: str | int | None = None
+) -> TableSource:
+    """Open a plain or compressed delimited text file (see the module docstring).
+
+    ``sheet`` selects the sheet of a compressed workbook.
+    """
     spills: list[_Spill] = []
     kind = compression_of(path)
     notes: list[str] = []
@@ -273,6 +308,17 @@ def open_text(path: Path, name: str, chunk_rows: int) -> TableSource:
         spills.append(spill)
         path = spill.path
         notes.append(f"{name}: read through {kind} decompression.")
+        if codec_of_name(name) not in (None, kind):
+            notes.append(f"{name}: named as {codec_of_name(name)} but holds {kind} data.")
+        fmt = _binary_format(path, name)
+        if fmt is not None:
+            spill.rename(".xlsx" if fmt == "xlsx" else ".bin")
+            return _open_binary(spill.path, name, fmt, sheet, chunk_rows, spills, notes[0])
+    elif codec_of_name(name) is not None:
+        notes.append(
+            f"{name}: named as {codec_of_name(name)}-compressed but it is not compressed; "
+            "read as it is."
+        )
     encoding, found = _detect_encoding(path, name)
     notes += found
     if encoding.startswith(("utf-16", "utf-32")):
@@ -305,6 +351,7 @@ def open_text(path: Path, name: str, chunk_rows: int) -> TableSource:
         keep_default_na=False,
         skip_blank_lines=False,
         engine="c",
+        compression=None,  # decompressed above, by content; a ".gz" name alone means nothing
     )
     try:
         head = pd.read_csv(path, nrows=1, **options)

@@ -8,8 +8,9 @@ listing them all, or, with ``on_error="drop"``, come back as rejected rows with 
 
 Text files: the delimiter (``,`` ``;`` tab ``|``), a decimal comma and the encoding (UTF-8,
 UTF-8/UTF-16/UTF-32 with a BOM, UTF-16 without one, else cp1252/latin-1 with a note) are
-detected; ``\\n``, ``\\r\\n`` and old Mac ``\\r`` line ends are all read; gzip, bz2 and xz files
-are decompressed as a stream within size and ratio limits. A row with more or fewer fields than
+detected; ``\\n``, ``\\r\\n`` and old Mac ``\\r`` line ends are all read; gzip, bz2, xz and
+zstd files (recognised by their leading bytes, whatever the name) are decompressed as a stream
+within size and ratio limits, and a compressed .xlsx/.parquet/.dta/.sav is read through the codec. A row with more or fewer fields than
 the header is a row failure (check ``field_count``, column ``(row)``) naming its line, never
 padded or shifted; only when every data row ends in one extra, empty field is that trailing
 delimiter ignored, with a note. Excel sheets are streamed (only the cells present are read,
@@ -43,7 +44,9 @@ import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice
 from lbprun.exceptions import DataReadError
+from lbprun.io import _limits
 from lbprun.io._activity_types import kept_types
+from lbprun.io._watch_bytes import WATCH_FILE_SUFFIXES
 from lbprun.io.validate import ValidationReport, run_validation
 
 __all__ = [
@@ -55,7 +58,7 @@ __all__ = [
     "write_rejected",
 ]
 
-_WATCH_SUFFIXES = (".zip", ".gpx", ".fit", ".tcx", ".gpx.gz", ".fit.gz", ".tcx.gz")
+_WATCH_SUFFIXES = (".zip", *WATCH_FILE_SUFFIXES)
 
 _DOC_PARAMETERS = """
     Parameters
@@ -298,7 +301,8 @@ for _reader in (read_survey, read_cohort, read_episodes, read_activities):
 
 def _is_watch(path: Path) -> bool:
     name = path.name.lower()
-    if name.endswith(".csv") and path.is_file():  # a Strava export's bare activities.csv
+    # a Strava export's bare activities.csv, compressed or not
+    if _limits.strip_codec_suffix(name).endswith(".csv") and path.is_file():
         from lbprun.io._strava import is_strava_csv
 
         return is_strava_csv(path)

@@ -31,6 +31,7 @@ from lbprun.exceptions import DataQualityWarning, DataReadError, NotAnActivityEr
 from lbprun.io import _fit, _gpx, _strava
 from lbprun.io._activity_types import RUN_TYPES, kept_types, normalise_type
 from lbprun.io._export_files import walk_files
+from lbprun.io._watch_bytes import codec_notes, peek, watch_kind_of_name
 from lbprun.io._watch_rows import (
     COLUMNS,
     classify_untyped,
@@ -160,8 +161,9 @@ def read_watch_export(
     ----------
     source : str or path-like
         A Strava export (folder or .zip with ``activities.csv``, or that ``activities.csv``
-        alone), a .gpx / .fit / .tcx file (optionally gzipped), or a folder of them. The
-        format is detected from the content. Symbolic links leading out of a folder are not
+        alone), a .gpx / .fit / .tcx file, or a folder of them. Any file may be gzip-, bz2-,
+        xz- or zstd-compressed (``.gz``, ``.gzip``, ``.bz2``, ``.xz``, ``.zst``, ``.zstd``,
+        or recognised by its leading bytes). The format is detected from the content. Symbolic links leading out of a folder are not
         followed (a note names them).
     runner_id : str or None, default=None
         Identifier written to every row. When None, a pseudonym ``"watch-<12 hex>"`` is derived
@@ -204,7 +206,9 @@ def read_watch_export(
     ------
     DataReadError
         When the source does not exist, or a file is corrupt, truncated or of an unknown
-        format (the message names the file), or a Strava distance unit cannot be detected.
+        format (the message names the file, and the codec of compressed data), decompresses
+        beyond the limits of ``lbprun.io._limits``, or a Strava distance unit cannot be
+        detected.
     ArgumentError
         When an argument is invalid (an unknown time zone, an empty runner_id).
 
@@ -399,6 +403,7 @@ def _read_files(
             if not folder:
                 raise
             skipped.append(str(error))
+    notes.extend(codec_notes(records, str(files[0][0]) if len(files) == 1 else None))
     if skipped:
         message = f"{len(skipped)} file(s) holding no activity were skipped: " + "; ".join(skipped)
         warnings.warn(message, DataQualityWarning, stacklevel=3)
@@ -407,19 +412,12 @@ def _read_files(
 
 
 def _file_kind(path: Path) -> str | None:
-    name = path.name.lower()
     try:
         if not path.is_file():
             return None
     except OSError:
         return None
-    if name.endswith((".gpx", ".gpx.gz")):
-        return "gpx"
-    if name.endswith((".fit", ".fit.gz")):
-        return "fit"
-    if name.endswith((".tcx", ".tcx.gz")):
-        return "tcx"
-    return None
+    return watch_kind_of_name(path.name)
 
 
 def _detect(path: Path) -> str:
@@ -437,6 +435,7 @@ def _detect(path: Path) -> str:
         raise DataReadError(f"{path}: cannot be read ({error}).") from None
     if head.startswith(b"PK") or path.suffix.lower() == ".zip":
         return "strava"
+    head = peek(path, head)
     if _strava.looks_like_activities_csv(head):
         return "strava"
     if len(head) >= 12 and head[8:12] == b".FIT":
@@ -445,7 +444,7 @@ def _detect(path: Path) -> str:
         return "tcx" if b"TrainingCenterDatabase" in head else "gpx"
     raise DataReadError(
         f"{path}: unknown watch format (expected a Strava export or its activities.csv, "
-        ".gpx, .fit or .tcx)."
+        ".gpx, .fit or .tcx, plain or compressed)."
     )
 
 
