@@ -25,12 +25,85 @@ import datetime as _dt
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Result", "to_jsonable"]
+from lbprun._checks import ArgumentError
+
+__all__ = [
+    "PERCENT_COLUMNS",
+    "Result",
+    "percent_frame",
+    "render_html",
+    "render_table",
+    "to_jsonable",
+]
+
+#: Columns of a proportion result that ``as_percent=True`` multiplies by 100 (and renames
+#: ``"<column> (%)"``) when present.
+PERCENT_COLUMNS = (
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "std_error",
+    "crude_estimate",
+    "apparent_estimate",
+)
+
+#: Display options under which lbprun renders its own tables: nothing is truncated, whatever the
+#: caller's pandas display options.
+_FULL_DISPLAY = (
+    "display.max_rows",
+    None,
+    "display.max_columns",
+    None,
+    "display.max_colwidth",
+    None,
+    "display.width",
+    None,
+    "display.precision",
+    6,
+)
+
+
+def render_table(frame: pd.DataFrame) -> str:
+    """Return ``frame`` as plain text with every row, column and character of every cell.
+
+    The caller's pandas display options (``display.max_columns``, ``display.width``,
+    ``display.max_colwidth``, ``display.max_rows``, ``display.precision``) do not apply.
+
+    >>> wide = pd.DataFrame({"term": ["a very long label that stays whole"], "x": [1.5]})
+    >>> with pd.option_context("display.max_colwidth", 10, "display.max_columns", 1):
+    ...     print(render_table(wide))
+                                  term   x
+    a very long label that stays whole 1.5
+    """
+    with pd.option_context(*_FULL_DISPLAY):
+        return frame.to_string(
+            index=False, max_rows=None, max_cols=None, max_colwidth=None, line_width=None
+        )
+
+
+def render_html(frame: pd.DataFrame) -> str:
+    """Return ``frame`` as an HTML table, never truncated (see :func:`render_table`)."""
+    with pd.option_context(*_FULL_DISPLAY):
+        return frame.to_html(index=False, escape=True, max_rows=None, max_cols=None)
+
+
+def percent_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Return ``table`` with its proportion columns multiplied by 100 and renamed ``"... (%)"``.
+
+    >>> percent_frame(pd.DataFrame({"n": [4], "estimate": [0.25], "ci_low": [0.05]}))
+       n  estimate (%)  ci_low (%)
+    0  4          25.0         5.0
+    """
+    out = table.copy()
+    present = [c for c in PERCENT_COLUMNS if c in out.columns]
+    for column in present:
+        out[column] = out[column].astype(float) * 100.0
+    return out.rename(columns={c: f"{c} (%)" for c in present})
 
 
 def to_jsonable(value: Any) -> Any:
@@ -88,16 +161,59 @@ class Result:
     #: Fields left out of :meth:`to_dict` (live objects such as statsmodels results).
     _private_fields: tuple[str, ...] = field(default=(), repr=False)
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return a copy of the tidy table."""
-        return self.table.copy()
+    #: Whether the estimates are proportions (then ``as_percent=True`` is allowed).
+    _proportions: ClassVar[bool] = False
+
+    def to_frame(self, *, as_percent: bool = False) -> pd.DataFrame:
+        """Return a copy of the tidy table.
+
+        Parameters
+        ----------
+        as_percent : bool, default=False
+            Proportion results only (prevalence, risk): estimates, interval bounds and standard
+            errors multiplied by 100, their columns named ``"estimate (%)"`` and so on.
+
+        Raises
+        ------
+        lbprun._checks.ArgumentError
+            ``as_percent=True`` for a result whose estimates are not proportions.
+        """
+        table = self.table.copy()
+        return percent_frame(table) if self._percent(as_percent) else table
+
+    def _percent(self, as_percent: bool) -> bool:
+        if not isinstance(as_percent, bool | np.bool_):
+            raise ArgumentError(f"as_percent must be True or False; got {as_percent!r}.")
+        if as_percent and not self._proportions:
+            raise ArgumentError(
+                f"as_percent must be False for {type(self).__name__}: its estimates are not "
+                "proportions; got True."
+            )
+        return bool(as_percent)
 
     def _title(self) -> str:
         return type(self).__name__
 
-    def summary(self) -> str:
-        """Return a plain-text summary: title, table and numbered notes (never prints)."""
-        lines = [self._title(), self.to_frame().to_string(index=False)]
+    def _display_frame(self, as_percent: bool = False) -> pd.DataFrame:
+        """The table shown by :meth:`summary` and :meth:`_repr_html_`."""
+        return self.to_frame(as_percent=True) if self._percent(as_percent) else self.to_frame()
+
+    def _sections(self) -> list[str]:
+        """Further text blocks printed between the table and the notes."""
+        return []
+
+    def summary(self, *, as_percent: bool = False) -> str:
+        """Return a plain-text summary: title, table and numbered notes (never prints).
+
+        Parameters
+        ----------
+        as_percent : bool, default=False
+            Proportion results only: estimates and bounds in percent (see :meth:`to_frame`).
+
+        The table is printed whole (every row, column and character), whatever the pandas
+        display options.
+        """
+        lines = [self._title(), render_table(self._display_frame(as_percent)), *self._sections()]
         if self.notes:
             lines.append("Notes:")
             lines.extend(f"[{i}] {note}" for i, note in enumerate(self.notes, start=1))
@@ -126,7 +242,7 @@ class Result:
         notes_html = f"<p>Notes:</p><ol>{notes}</ol>" if notes else ""
         return (
             f"<div><strong>{_escape(self._title())}</strong>"
-            f"{self.to_frame().to_html(index=False, escape=True)}{notes_html}</div>"
+            f"{render_html(self._display_frame())}{notes_html}</div>"
         )
 
 

@@ -58,7 +58,7 @@ def test_cli_prevalence_text_crude(survey_file, expected, capsys):
     code = main(["prevalence", survey_file, "--method", "exact", "--level", "0.9"])
     assert code == 0
     out = capsys.readouterr().out
-    assert out.startswith("Prevalence of lbp_12m (12-month prevalence)")
+    assert out.startswith("Prevalence of lbp_12m (crude 12-month prevalence)")
     assert "exact" in out and str(expected["unweighted"]["cases"]) in out
 
 

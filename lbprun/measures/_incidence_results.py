@@ -13,11 +13,11 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import pandas as pd
 
-from lbprun._result import Result
+from lbprun._result import Result, render_table
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -45,6 +45,8 @@ class IncidenceResult(Result):
     level : float
         Confidence level.
     """
+
+    _proportions: ClassVar[bool] = True
 
     onset: str
     by: tuple[str, ...] = ()
@@ -113,14 +115,10 @@ class IncidenceRateResult(Result):
         events = "LBP episodes" if self.recurrent else "first LBP onsets"
         return f"Incidence rate of {events} per {self.per:g} {self.exposure} at risk"
 
-    def summary(self) -> str:
-        """Return the rates, the rate ratios (if any) and the numbered notes as text."""
-        text = super().summary()
+    def _sections(self) -> list[str]:
         if self.rate_ratios.empty:
-            return text
-        head, sep, notes = text.partition("\nNotes:")
-        ratios = self.rate_ratios.to_string(index=False)
-        return f"{head}\nRate ratios ({self.ratio_method}):\n{ratios}{sep}{notes}"
+            return []
+        return [f"Rate ratios ({self.ratio_method}):", render_table(self.rate_ratios)]
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Plot each group's rate and interval; see :func:`lbprun.plots.survival.plot_estimates`."""

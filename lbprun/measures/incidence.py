@@ -37,6 +37,7 @@ from scipy import optimize, special, stats
 
 from lbprun._checks import ArgumentError, check_choice, check_columns, check_level
 from lbprun.exceptions import DataQualityWarning, SparseDataWarning
+from lbprun.io.provenance import reading_notes
 from lbprun.measures._cohort import (
     ALL,
     as_text,
@@ -146,7 +147,7 @@ def cumulative_incidence(
     )
     return IncidenceResult(
         table=table,
-        notes=tuple(prep["notes"]),
+        notes=(*prep["notes"], *reading_notes(cohort)),
         onset=onset,
         by=by_cols,
         method=method,
@@ -430,7 +431,10 @@ def incidence_rate(
         table=table,
         rate_ratios=ratios,
         per_runner=per_runner,
-        notes=tuple(notes),
+        notes=(
+            *notes,
+            *(n for t in (cohort, activities, episodes) for n in reading_notes(t)),
+        ),
         exposure=exposure,
         per=per_value,
         by=by_cols,

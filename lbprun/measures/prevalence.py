@@ -20,31 +20,32 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice, check_columns, check_level
 from lbprun._result import Result
-from lbprun.exceptions import DataQualityWarning, DataValidationError, SparseDataWarning
-from lbprun.measures.intervals import PROPORTION_METHODS, proportion_ci_arrays
-from lbprun.measures.misclassification import rogan_gladen
+from lbprun.exceptions import DataValidationError
+from lbprun.io.provenance import reading_notes
+from lbprun.measures._prevalence_rows import (
+    correct_misclassification,
+    crude_table,
+    standard_population,
+    standardised_rows,
+)
+from lbprun.measures.intervals import PROPORTION_METHODS
 from lbprun.measures.standardize import (
     StandardPopulation,
-    design_standardize,
-    direct_standardize,
-    esp2013,
 )
 from lbprun.measures.standardize import (
     age_bands as cut_age_bands,
 )
 from lbprun.measures.survey import (
     DESIGN_CI_METHODS,
-    PreparedDesign,
     SurveyDesign,
     design_frame,
 )
@@ -58,6 +59,15 @@ __all__ = ["CASE_DEFINITIONS", "PrevalenceResult", "prevalence"]
 #: Default case definition of each LBP outcome column of the survey schema.
 CASE_DEFINITIONS = {"lbp_point": "point", "lbp_12m": "12-month", "lbp_lifetime": "lifetime"}
 _ALL = "all"
+_WEIGHTED_NOTE = (
+    "Survey-weighted: n and cases count the sampled rows; n_weighted and cases_weighted are the "
+    "sums of their sampling weights (estimated population and cases)"
+)
+_DESIGN_N_NOTE = (
+    "; n_effective = n / deff is the design-based effective sample size (R svymean(deff = "
+    "TRUE)): the size of a simple random sample giving the same variance."
+)
+_STANDARDISED_NOTE = "; the estimate is standardised, not cases_weighted / n_weighted."
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -68,7 +78,10 @@ class PrevalenceResult(Result):
     ----------
     table : pandas.DataFrame
         Columns ``by, group, n, cases, n_missing, estimate, ci_low, ci_high, method, level``;
-        with a design also ``std_error, deff, n_effective, df``; when standardised
+        with a design also ``n_weighted, cases_weighted`` (sums of the weights of the rows and
+        of the cases; ``estimate = cases_weighted / n_weighted`` unless standardised),
+        ``std_error, deff, n_effective, df`` (``n_effective = n / deff``, the design-based
+        effective sample size of R ``svymean(deff = TRUE)``; not for standardised rows); when standardised
         ``std_error, crude_estimate``; when corrected for misclassification
         ``apparent_estimate``. The overall row has ``by == group == "all"``.
     notes : tuple of str
@@ -93,6 +106,8 @@ class PrevalenceResult(Result):
         Accuracy of the case definition used for the Rogan–Gladen correction.
     """
 
+    _proportions: ClassVar[bool] = True
+
     outcome: str
     case_definition: str
     by: tuple[str, ...] = ()
@@ -105,8 +120,14 @@ class PrevalenceResult(Result):
     specificity: float | None = None
 
     def _title(self) -> str:
-        kind = "standardised " if self.standard_population else ""
-        return f"Prevalence of {self.outcome} ({kind}{self.case_definition} prevalence)"
+        kind = ["survey-weighted" if self.design is not None else "crude"]
+        if self.standard_population:
+            kind[0] = "survey-weighted" if self.design is not None else "directly"
+            kind.append(f"standardised ({self.standard_population})")
+        if self.sensitivity is not None:
+            kind.append("misclassification-corrected")
+        text = " ".join(kind)
+        return f"Prevalence of {self.outcome} ({text} {self.case_definition} prevalence)"
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Plot each group's estimate and interval; see :func:`lbprun.plots.measures.plot_prevalence`."""
@@ -161,93 +182,6 @@ def _groups(data: pd.DataFrame, by: tuple[str, ...]) -> tuple[np.ndarray, list[s
     codes = np.where(np.isnan(codes.astype(float)), -1, codes).astype(np.int64)
     labels = [", ".join(map(str, key)) for key in grouped.size().index]
     return codes, labels
-
-
-def _standard(standardize: Any, age_bands: Any) -> StandardPopulation:
-    if isinstance(standardize, StandardPopulation):
-        return standardize
-    if isinstance(standardize, pd.DataFrame):
-        return StandardPopulation(standardize)
-    if isinstance(standardize, str):
-        check_choice("standardize", standardize, ("esp2013",))
-        return esp2013(age_bands)
-    raise ArgumentError(
-        "standardize must be 'esp2013', a StandardPopulation or a DataFrame; "
-        f"got {type(standardize).__name__}."
-    )
-
-
-def _standardised_rows(
-    data: pd.DataFrame,
-    y: np.ndarray,
-    codes: np.ndarray,
-    labels: list[str],
-    standard: StandardPopulation,
-    strata: tuple[str, ...],
-    level: float,
-    notes: list[str],
-    prepared: PreparedDesign | None = None,
-    method: str = "fay_feuer",
-) -> list[dict[str, Any]]:
-    keys = data[list(strata)].astype("string")
-    std_keys = standard.table[list(strata)].astype("string")
-    index = pd.MultiIndex.from_frame(std_keys)
-    position = index.get_indexer(pd.MultiIndex.from_frame(keys))
-    outside = (position < 0) & ~np.isnan(y)
-    if outside.any():
-        notes.append(
-            f"{int(outside.sum())} rows with an outcome fall in no stratum of the standard "
-            f"population ({', '.join(strata)} missing or outside it) and were left out."
-        )
-    weights = standard.weights
-    rows = []
-    groups = [(_ALL, _ALL, np.ones(y.size, dtype=bool))]
-    groups += [(None, label, codes == k) for k, label in enumerate(labels)]
-    n_strata = weights.size
-    for by_name, label, member in groups:
-        use = member & (position >= 0) & ~np.isnan(y)
-        n_s = np.bincount(position[use], minlength=n_strata).astype(float)
-        x_s = np.bincount(position[use], weights=y[use], minlength=n_strata)
-        empty = n_s == 0
-        row: dict[str, Any] = {
-            "by": by_name,
-            "group": label,
-            "n": int(n_s.sum()),
-            "cases": int(x_s.sum()),
-            "n_missing": int((member & np.isnan(y)).sum()),
-        }
-        if empty.all():
-            row.update(
-                estimate=np.nan,
-                ci_low=np.nan,
-                ci_high=np.nan,
-                std_error=np.nan,
-                crude_estimate=np.nan,
-            )
-            notes.append(f"group {label!r}: no rows in any stratum; no standardised estimate.")
-            rows.append(row)
-            continue
-        if empty.any() and weights[empty].sum() > 0:
-            names = ", ".join(" / ".join(map(str, k)) for k in index[empty][:5])
-            note = (
-                f"group {label!r}: {int(empty.sum())} standard strata have no rows ({names}"
-                f"{' ...' if empty.sum() > 5 else ''}); the standard was renormalised over "
-                "the other strata."
-            )
-            warnings.warn(note, SparseDataWarning, stacklevel=3)
-            notes.append(note)
-        if prepared is None:
-            row.update(direct_standardize(x_s[~empty], n_s[~empty], weights[~empty], level=level))
-        else:
-            out = design_standardize(
-                y, prepared, position, weights, domain=member, method=method, level=level
-            )
-            row.update({k: out[k] for k in ("estimate", "ci_low", "ci_high", "std_error")})
-            row.update(crude_estimate=out["crude_estimate"], df=out["df"])
-            if np.isnan(out["ci_low"]):
-                notes.append(f"group {label!r}: no design-based interval (zero variance or df).")
-        rows.append(row)
-    return rows
 
 
 def prevalence(
@@ -374,7 +308,7 @@ def prevalence(
             method = check_choice("method", method or "fay_feuer", ("fay_feuer",))
         else:
             method = check_choice("method", method or "logit", ("logit", "mean"))
-        standard = _standard(standardize, age_bands)
+        standard = standard_population(standardize, age_bands)
         strata = tuple(strata_columns) if strata_columns is not None else standard.strata_columns
         overlap = set(strata) & set(by_cols)
         if overlap:
@@ -389,7 +323,7 @@ def prevalence(
         if design is not None:
             prepared = design_frame(design, data)
             notes.extend(prepared.notes)
-        rows = _standardised_rows(
+        rows = standardised_rows(
             frame, y, codes, labels, standard, strata, level, notes, prepared, method
         )
         table = pd.DataFrame(rows)
@@ -397,7 +331,7 @@ def prevalence(
         standard_name = standard.name
     elif design is None:
         method = check_choice("method", method or "wilson", PROPORTION_METHODS)
-        table = _crude_table(y, codes, labels, by_label, method, level, notes)
+        table = crude_table(y, codes, labels, by_label, method, level, notes)
     else:
         method = check_choice("method", method or "logit", DESIGN_CI_METHODS)
         prepared = design_frame(design, data)
@@ -414,9 +348,16 @@ def prevalence(
     table["method"] = method
     table["level"] = level
     if sensitivity is not None:
-        table = _correct(table, sensitivity, specificity, notes)
-    first = ["by", "group", "n", "cases", "n_missing", "estimate", "ci_low", "ci_high"]
+        table = correct_misclassification(table, sensitivity, specificity, notes)
+    first = ["by", "group", "n", "cases", "n_weighted", "cases_weighted", "n_effective"]
+    first = [c for c in first if c in table.columns]
+    first += ["n_missing", "estimate", "ci_low", "ci_high"]
     table = table[first + [c for c in table.columns if c not in first]]
+    if design is not None:
+        notes.append(
+            _WEIGHTED_NOTE + (_DESIGN_N_NOTE if standardize is None else _STANDARDISED_NOTE)
+        )
+    notes.extend(reading_notes(data))
     return PrevalenceResult(
         table=table.reset_index(drop=True),
         notes=tuple(notes),
@@ -431,82 +372,3 @@ def prevalence(
         sensitivity=None if sensitivity is None else float(sensitivity),
         specificity=None if specificity is None else float(specificity),
     )
-
-
-def _crude_table(
-    y: np.ndarray,
-    codes: np.ndarray,
-    labels: list[str],
-    by_label: str,
-    method: str,
-    level: float,
-    notes: list[str],
-) -> pd.DataFrame:
-    observed = ~np.isnan(y)
-    k = len(labels)
-    in_group = codes >= 0
-    use = observed & in_group
-    if use.all():  # the common case: no copies of the 10-million-row columns
-        group_codes, group_y = codes, y
-    else:
-        group_codes, group_y = codes[use], y[use]
-    n = np.concatenate([[observed.sum()], np.bincount(group_codes, minlength=k)]).astype(float)
-    x = np.concatenate(
-        [[y[observed].sum()], np.bincount(group_codes, weights=group_y, minlength=k)]
-    )
-    gone = ~observed & in_group
-    n_missing = np.concatenate([[(~observed).sum()], np.bincount(codes[gone], minlength=k)])
-    estimate = np.full(k + 1, np.nan)
-    low, high = estimate.copy(), estimate.copy()
-    ok = n > 0
-    if ok.any():
-        estimate[ok], low[ok], high[ok] = proportion_ci_arrays(
-            x[ok], n[ok], method=method, level=level
-        )
-    for i in np.flatnonzero(~ok):
-        notes.append(f"group {([_ALL, *labels])[i]!r}: no rows with an outcome; no estimate.")
-    return pd.DataFrame(
-        {
-            "by": [_ALL] + [by_label] * k,
-            "group": [_ALL, *labels],
-            "n": n.astype(np.int64),
-            "cases": x.astype(np.int64),
-            "n_missing": n_missing.astype(np.int64),
-            "estimate": estimate,
-            "ci_low": low,
-            "ci_high": high,
-        }
-    )
-
-
-def _correct(
-    table: pd.DataFrame, sensitivity: float, specificity: float, notes: list[str]
-) -> pd.DataFrame:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        corrected = rogan_gladen(
-            table["estimate"].to_numpy(float),
-            sensitivity,
-            specificity,
-            ci_low=table["ci_low"].to_numpy(float),
-            ci_high=table["ci_high"].to_numpy(float),
-        )
-    apparent = table["estimate"].to_numpy(float)
-    impossible = (apparent < 1.0 - specificity) | (apparent > sensitivity)
-    table = table.copy()
-    table["apparent_estimate"] = table["estimate"]
-    table[["estimate", "ci_low", "ci_high"]] = corrected[["estimate", "ci_low", "ci_high"]]
-    notes.append(
-        f"Rogan-Gladen correction for sensitivity {sensitivity:g} and specificity "
-        f"{specificity:g} (treated as known); bounds are the corrected apparent bounds."
-    )
-    if impossible.any():
-        groups = ", ".join(map(repr, table.loc[impossible, "group"]))
-        note = (
-            f"group(s) {groups}: apparent prevalence below 1 - specificity or above "
-            "sensitivity, impossible under the stated accuracy; the corrected estimate was "
-            "clipped to [0, 1]."
-        )
-        warnings.warn(note, DataQualityWarning, stacklevel=3)
-        notes.append(note)
-    return table

@@ -135,7 +135,9 @@ def design_proportion(
     Returns
     -------
     dict
-        ``n, cases, estimate, std_error, ci_low, ci_high, deff, n_effective, df`` and ``notes``
+        ``n, cases`` (rows and cases in the domain), ``n_weighted, cases_weighted`` (sums of
+        the weights of those rows and of the cases: the estimated population and number of
+        cases), ``estimate, std_error, ci_low, ci_high, deff, n_effective, df`` and ``notes``
         (a tuple of str).
 
     Raises
@@ -149,7 +151,11 @@ def design_proportion(
     :func:`linearization_vcov` of :math:`w_i (y_i - \\hat p) / \\sum w_i`. ``deff`` is the
     design variance over the variance of simple random sampling without replacement of the
     same size, :math:`s^2 (\\hat N - n)/(\\hat N n)` with :math:`s^2 = \\hat p(1-\\hat p)\\,
-    n/(n-1)`, as ``svymean(deff = TRUE)``; ``n_effective = n / deff``. For ``"beta"`` the
+    n/(n-1)`, as ``svymean(deff = TRUE)``; ``n_effective = n / deff``, the design-based
+    effective sample size that R ``survey`` users read from ``deff`` (it equals
+    :math:`\\hat p(1-\\hat p)/\\hat V` up to the factors :math:`n/(n-1)` and :math:`1 - n/\\hat N`
+    and, unlike Kish's :math:`(\\sum w)^2/\\sum w^2`, accounts for clustering and strata as well as
+    unequal weights). For ``"beta"`` the
     effective size :math:`\\hat p(1-\\hat p)/\\hat V` is scaled by
     :math:`(t_{n-1}/t_{df})^2`, set to ``n`` when :math:`\\hat p \\in \\{0, 1\\}`. For
     ``"likelihood"`` the bounds solve
@@ -182,7 +188,12 @@ def design_proportion(
     w = prepared.weights
     yd, wd = y[mask], w[mask]
     n = int(mask.sum())
-    out: dict[str, Any] = {"n": n, "cases": int(yd.sum()) if n else 0}
+    out: dict[str, Any] = {
+        "n": n,
+        "cases": int(yd.sum()) if n else 0,
+        "n_weighted": float(wd.sum()),
+        "cases_weighted": float(np.sum(wd * yd)),
+    }
     nan = float("nan")
     if n == 0:
         out.update(

@@ -24,14 +24,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from lbprun._checks import ArgumentError, check_choice, check_level
-from lbprun._result import Result, to_jsonable
+from lbprun._result import Result, render_table, to_jsonable
+from lbprun.io.provenance import reading_notes
 from lbprun.measures._cohort import by_columns, group_rows, member_mask, prepare_cohort
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -74,6 +75,8 @@ class KaplanMeierResult(Result):
     times : tuple of float or None
         The requested times.
     """
+
+    _proportions: ClassVar[bool] = True
 
     curve: pd.DataFrame
     onset: str
@@ -144,19 +147,9 @@ class KaplanMeierResult(Result):
         out["level"] = self.level
         return out
 
-    def summary(self) -> str:
-        """Return a plain-text summary: the table, the median time to onset and the notes."""
+    def _sections(self) -> list[str]:
         medians = self.quantiles(0.5).drop(columns=["p", "conf_type", "level"])
-        lines = [
-            self._title(),
-            self.to_frame().to_string(index=False),
-            "Median days to onset:",
-            medians.to_string(index=False),
-        ]
-        if self.notes:
-            lines.append("Notes:")
-            lines.extend(f"[{i}] {note}" for i, note in enumerate(self.notes, start=1))
-        return "\n".join(lines)
+        return ["Median days to onset:", render_table(medians)]
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dictionary (table, notes, settings and the medians)."""
@@ -439,7 +432,7 @@ def kaplan_meier(
     return KaplanMeierResult(
         table=finish(tables),
         curve=finish(curves),
-        notes=tuple(notes),
+        notes=(*notes, *reading_notes(cohort)),
         onset=onset,
         by=by_cols,
         conf_type=conf_type,

@@ -34,6 +34,7 @@ from scipy import optimize, special, stats
 from lbprun._checks import ArgumentError, check_choice, check_columns, check_level
 from lbprun._result import Result
 from lbprun.exceptions import SparseDataWarning
+from lbprun.io.provenance import reading_notes
 from lbprun.measures._two_by_two_intervals import or_score, paf_interval, rd_score, rr_score
 
 __all__ = ["DESIGNS", "TwoByTwoResult", "two_by_two"]
@@ -479,5 +480,9 @@ def two_by_two(
     for column in "abcd":
         shown[column] = shown[column].astype(np.int64)
     return TwoByTwoResult(
-        table=table, counts=shown, notes=tuple(notes), design=design, level=float(level)
+        table=table,
+        counts=shown,
+        notes=(*notes, *reading_notes(data)),
+        design=design,
+        level=float(level),
     )

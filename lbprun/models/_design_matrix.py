@@ -114,6 +114,7 @@ class _Predictor:
     levels: tuple[Any, ...] = ()
     reference: Any = None
     knots: tuple[float, ...] = ()
+    boolean: bool = False  # a True/False column (coded 1/0)
 
     def names(self) -> list[str]:
         if self.kind == "categorical":
@@ -246,7 +247,8 @@ def build_spec(
                 )
             preds.append(_Predictor(column, "categorical", levels=levels, reference=reference))
         else:
-            preds.append(_Predictor(column, "numeric"))
+            boolean = pd.api.types.is_bool_dtype(series.dtype)
+            preds.append(_Predictor(column, "numeric", levels=levels, boolean=boolean))
     names = [INTERCEPT]
     terms: dict[str, tuple[int, ...]] = {INTERCEPT: (0,)}
     for pred in preds:

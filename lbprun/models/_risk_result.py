@@ -25,10 +25,13 @@ from scipy import special, stats
 from lbprun._checks import ArgumentError, check_choice, check_columns
 from lbprun._result import Result
 from lbprun.models import _design_matrix as dm
+from lbprun.models._labels import per_factors, term_labels, term_notes
 from lbprun.models.firth import firth_fit
 from lbprun.models.profile import logistic_newton
 
 __all__ = ["RiskFactorResult", "wald_quantile"]
+
+_INTERVALS = {"wald": "Wald", "profile": "profile-likelihood"}
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -39,7 +42,8 @@ class RiskFactorResult(Result):
     ----------
     table : pandas.DataFrame
         ``term, estimate, ci_low, ci_high, std_error, statistic, p_value, method, interval`` on
-        the log-odds scale (see :meth:`to_frame` for odds ratios).
+        the log-odds scale per 1 unit of each predictor, as fitted (see :meth:`to_frame` for
+        odds ratios, labels and the ``per`` scaling).
     model : object
         The fitted statsmodels ``GLMResults`` (``method="ml"`` and survey designs) or the
         :class:`~lbprun.models.firth.FirthFit`.
@@ -55,6 +59,18 @@ class RiskFactorResult(Result):
         Relative gradient and Newton step at the estimate
         (:class:`~lbprun.models._convergence.ConvergenceCheck`, also in ``notes``); None where
         the fit does not report one.
+    per : dict
+        ``{column: units}``: the odds ratios of these numeric predictors are per ``units``
+        (``exp(units * coefficient)``) in :meth:`to_frame` and :meth:`summary`.
+    definitions : dict
+        ``{column: how it was derived}`` of predictors the caller derived (defined in the
+        notes).
+
+    Notes
+    -----
+    Every term the model derives (spline parts, formula terms, interactions, ``per`` scaling)
+    and every caller's definition is defined in ``notes``; they are added when the result is
+    built.
     """
 
     model: Any = field(default=None, repr=False)
@@ -70,7 +86,33 @@ class RiskFactorResult(Result):
     _w: np.ndarray = field(default=None, repr=False)
     complete_case: Any = field(default=None, repr=False)
     convergence: Any = field(default=None, repr=False)
+    per: dict[str, float] = field(default_factory=dict)
+    definitions: dict[str, str] = field(default_factory=dict)
     _private_fields: tuple[str, ...] = ("model", "spec", "cov", "complete_case")
+
+    def __post_init__(self) -> None:
+        if self.spec is None:
+            return
+        extra = term_notes(self.spec, per=self.per, definitions=self.definitions)
+        new = tuple(note for note in extra if note not in self.notes)
+        if new:
+            object.__setattr__(self, "notes", (*self.notes, *new))
+
+    def _title(self) -> str:
+        variance = self.stats.get("variance")
+        kind = {
+            "design": "survey-weighted logistic regression (design-based variance)",
+            "cluster": "logistic regression (cluster-robust variance)",
+            "imputed": "logistic regression, multiple imputation",
+        }.get(variance, "logistic regression")
+        if self.method == "firth":
+            kind = f"Firth-penalised {kind}"
+        elif self.method == "gee":
+            kind = "logistic GEE (population-averaged)"
+        return (
+            f"Risk factors of {self.outcome}: odds ratios from {kind}, "
+            f"{self.level:.0%} {_INTERVALS.get(self.interval, self.interval)} intervals"
+        )
 
     def to_frame(self, scale: str = "odds_ratio") -> pd.DataFrame:
         """Return the coefficient table on the odds-ratio or the log-odds scale.
@@ -80,19 +122,64 @@ class RiskFactorResult(Result):
         scale : {"odds_ratio", "log_odds"}, default="odds_ratio"
             With ``"odds_ratio"`` the estimate and interval are exponentiated; ``std_error``,
             ``statistic`` and ``p_value`` always refer to the log-odds coefficient.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The table with a last column ``label`` saying what each row is: the
+            baseline odds of the intercept (and the covariate values it is at), a numeric
+            predictor with its unit and ``per`` scaling (``weekly_km (per 10 km/week)``), a level
+            against its reference (``sex: M vs F``), a boolean (``prior_lbp: yes vs no``), a
+            spline part. Rows of a predictor in ``per`` have ``estimate, ci_low, ci_high`` and
+            ``std_error`` multiplied by its units on the log-odds scale (``exp(10 * b)`` for
+            ``per={"weekly_km": 10}``). ``scale`` is ``"odds"`` (``"log_odds"``) on the intercept
+            row and the asked scale on the others.
         """
         check_choice("scale", scale, ("odds_ratio", "log_odds"))
         table = self.table.copy()
+        if self.per and self.spec is not None:
+            factors = per_factors(self.spec, self.per)
+            for col in ("estimate", "ci_low", "ci_high", "std_error"):
+                table[col] = table[col].to_numpy(dtype=float) * factors
         if scale == "odds_ratio":
             for col in ("estimate", "ci_low", "ci_high"):
                 table[col] = np.exp(table[col])
         table["scale"] = scale
+        if self.spec is not None and len(self.spec.names) == len(table):
+            what = "baseline odds" if scale == "odds_ratio" else "baseline log odds"
+            labels = term_labels(
+                self.spec, per=self.per, definitions=self.definitions, baseline=what
+            )
+            table["label"] = labels
+            intercept = table["term"] == dm.INTERCEPT
+            table.loc[intercept, "scale"] = "odds" if scale == "odds_ratio" else "log_odds"
         return table
+
+    def _sections(self) -> list[str]:
+        st = self.stats
+        if "n_used" not in st:
+            return []
+        line = f"n used {st['n_used']:,}, events {st.get('events', 0):,}"
+        if "n_weighted" in st:
+            line += (
+                f"; survey-weighted n {st['n_weighted']:,.1f}, events {st['events_weighted']:,.1f}"
+                f", Kish effective n {st['n_effective']:,.1f} = (sum w)^2 / sum w^2"
+            )
+        return [line]
+
+    def _display_frame(self, as_percent: bool = False) -> pd.DataFrame:
+        self._percent(as_percent)
+        table = self.to_frame()
+        if "label" not in table.columns:
+            return table
+        return table[["label", *(c for c in table.columns if c not in ("term", "label"))]]
 
     def glance(self) -> pd.DataFrame:
         """One-row model summary: ``n_used, n_dropped, dropped, events, events_per_variable,
         deviance, null_deviance, aic, c_statistic, brier, nagelkerke_r2, method, df_residual``
-        and ``collapsed`` (fitted on unique covariate patterns)."""
+        and ``collapsed`` (fitted on unique covariate patterns); survey-weighted fits also
+        ``n_weighted, events_weighted`` (sums of the sampling weights) and ``n_effective``
+        (Kish's :math:`(\\sum w)^2/\\sum w^2`)."""
         hidden = ("ranges", "df_residual_t")
         return pd.DataFrame([{k: v for k, v in self.stats.items() if k not in hidden}])
 

@@ -34,7 +34,9 @@ import pandas as pd
 from lbprun._checks import ArgumentError, check_choice, check_level
 from lbprun._result import Result
 from lbprun.exceptions import ConvergenceError
+from lbprun.io.provenance import reading_notes
 from lbprun.models import _design_matrix as dm
+from lbprun.models._labels import term_labels
 from lbprun.models._tables import (
     as_list,
     check_events,
@@ -59,6 +61,10 @@ CORRELATIONS = ("exchangeable", "ar1", "independence", "fixed")
 CORRELATION_ESTIMATORS = ("statsmodels", "geepack")
 _GEE_FAMILIES = ("binomial", "poisson")
 _SCALES = {"binomial": ("odds_ratio", "log_odds"), "poisson": ("rate_ratio", "log_rate")}
+_BASELINE = {
+    "binomial": ("baseline odds", "baseline log odds"),
+    "poisson": ("baseline rate per unit of exposure", "baseline log rate per unit of exposure"),
+}
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -119,10 +125,17 @@ class GEEResult(Result):
         Returns
         -------
         pandas.DataFrame
-            A copy of the table on the asked scale.
+            A copy of the table on the asked scale, with a last column ``label`` saying what
+            each row is (the intercept's baseline odds or rate and the covariate values it is
+            at, a unit, a level against its reference).
         """
         scales = _SCALES[self.family]
-        return exponentiate(self.table, scales[0] if scale is None else scale, scales)
+        scale = scales[0] if scale is None else scale
+        out = exponentiate(self.table, scale, scales)
+        if scale == scales[1] and "label" in out.columns:
+            ratio, linear = _BASELINE[self.family]
+            out["label"] = out["label"].str.replace(ratio, linear, n=1, regex=False)
+        return out
 
     def glance(self) -> pd.DataFrame:
         """Return a one-row summary of the fit.
@@ -298,8 +311,10 @@ def fit_gee(
         estimator=correlation_estimator,
     )
     return GEEResult(
-        table=coefficient_table(fit.spec.names, fit.results.params, fit.results.bse, level),
-        notes=tuple(fit.notes),
+        table=coefficient_table(fit.spec.names, fit.results.params, fit.results.bse, level).assign(
+            label=term_labels(fit.spec, baseline=_BASELINE[family][0])
+        ),
+        notes=(*fit.notes, *reading_notes(data)),
         model=fit.results,
         outcome=outcome,
         predictors=tuple(predictors),
@@ -561,7 +576,7 @@ def fit_repeated(
     }
     return RiskFactorResult(
         table=table,
-        notes=tuple(fit.notes),
+        notes=(*fit.notes, *reading_notes(data)),
         model=res,
         spec=fit.spec,
         stats=fit_stats,

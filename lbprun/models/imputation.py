@@ -32,8 +32,10 @@ import pandas as pd
 from lbprun._checks import ArgumentError, check_choice, check_columns, check_level
 from lbprun._result import Result
 from lbprun.exceptions import LbprunWarning
+from lbprun.io.provenance import reading_notes
 from lbprun.models import _design_matrix as dm
 from lbprun.models._convergence import ConvergenceCheck, summarize_checks, verify_glm
+from lbprun.models._labels import add_labels, log_scale_labels
 from lbprun.models._tables import as_list, coefficient_table, exponentiate, prepare_design
 from lbprun.models.chained import decode_columns, encode_columns, impute_chained
 from lbprun.models.rubin import pool_rubin, pool_rubin_cov
@@ -134,7 +136,7 @@ def fit_imputed(
     return dataclasses.replace(
         complete,
         table=table,
-        notes=(note, convergence_note),
+        notes=(note, convergence_note, *reading_notes(data)),
         stats=fit_stats,
         cov=pooled_cov,
         model=[f.model for f in fits],
@@ -209,7 +211,8 @@ class ImputationResult(Result):
         scales = _LOGISTIC_SCALES if self.fit == "logistic" else _OTHER_SCALES
         if scale is None:
             scale = scales[0] if self.fit == "logistic" else "coefficient"
-        return exponentiate(self.table, scale, scales)
+        out = exponentiate(self.table, scale, scales)
+        return log_scale_labels(out) if scale == "log_odds" else out
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Plot complete-case and pooled estimates with their intervals, term by term."""
@@ -463,9 +466,12 @@ def fit_with_imputation(
     notes.append(note)
     pooled.insert(0, "analysis", "imputed")
     pooled["n"] = len(frame)
+    table = pd.concat([complete, pooled], ignore_index=True)
+    if fit_name == "logistic":
+        table = add_labels(table, prepare_design(cc, [outcome, *predictors], predictors)[2])
     return ImputationResult(
-        table=pd.concat([complete, pooled], ignore_index=True),
-        notes=tuple(notes),
+        table=table,
+        notes=(*notes, *reading_notes(data)),
         per_imputation=pd.concat(per, ignore_index=True),
         missing=missing,
         imputed_data=tuple(imputed),

@@ -32,6 +32,8 @@ import pandas as pd
 from lbprun._checks import ArgumentError, check_columns, check_level
 from lbprun._result import Result
 from lbprun.exceptions import LbprunWarning
+from lbprun.io.provenance import reading_notes
+from lbprun.models._labels import add_labels, log_scale_labels
 from lbprun.models._tables import as_list, exponentiate, prepare_design
 from lbprun.models.rubin import pool_rubin_cov
 
@@ -111,7 +113,8 @@ class PooledImputationResult(Result):
         scales = _SCALES.get(self.fit, _OTHER_SCALES)
         if scale is None:
             scale = scales[0] if self.fit == "logistic" else "coefficient"
-        return exponentiate(self.table, scale, scales)
+        out = exponentiate(self.table, scale, scales)
+        return log_scale_labels(out) if scale == "log_odds" else out
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Forest plot of the pooled estimates with their intervals (ratios on a log axis for
@@ -292,9 +295,11 @@ def pool_imputations(
         np.array(estimates), np.array(covs), df_complete=df_complete, level=level, terms=terms
     )
     table["n"] = int(round(np.mean([len(f) for f in frames])))
+    if name == "logistic":
+        table = add_labels(table, fits[0].spec)
     return PooledImputationResult(
         table=table,
-        notes=tuple(notes),
+        notes=(*notes, *reading_notes(data if isinstance(data, pd.DataFrame) else frames[0])),
         per_imputation=pd.concat(per, ignore_index=True),
         cov=pooled_cov,
         fits=tuple(fits),

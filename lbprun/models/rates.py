@@ -21,8 +21,10 @@ import numpy as np
 import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice, check_columns, check_level
-from lbprun._result import Result
+from lbprun._result import Result, render_table
+from lbprun.io.provenance import reading_notes
 from lbprun.models._convergence import ConvergenceCheck, verify_glm
+from lbprun.models._labels import term_labels
 from lbprun.models._negbin import THETA_MAX, fit_negbin
 from lbprun.models._tables import (
     as_list,
@@ -126,26 +128,29 @@ class RateModelResult(Result):
         Returns
         -------
         pandas.DataFrame
-            A copy of the table.
+            A copy of the table, with a last column ``label`` saying what each row is (the
+            intercept's baseline rate and the covariate values it is at, a predictor's unit, a
+            level against its reference).
         """
         scale = "log_rate" if scale == "log" else scale
         out = exponentiate(self.table, scale, _SCALES)
         if scale == "rate_ratio":
             first = out["term"] == "(Intercept)"
             out.loc[first, ["estimate", "ci_low", "ci_high"]] *= self.per
+        elif "label" in out.columns:
+            ratio = f"baseline rate per {self.per:g} {self.exposure}"
+            linear = f"baseline log rate per 1 {self.exposure}"
+            out["label"] = out["label"].str.replace(ratio, linear, n=1, regex=False)
         return out
 
-    def summary(self) -> str:
-        """Return the rate ratios, the baseline rate and the numbered notes as text."""
-        head, sep, notes = super().summary().partition("\nNotes:")
-        base = self.baseline.to_string(index=False)
-        extra = ""
+    def _sections(self) -> list[str]:
+        lines = ["Baseline rate:", render_table(self.baseline)]
         if self.family == "negbin":
-            extra = (
-                f"\nalpha (dispersion) = {self.alpha:.4g} (SE {self.alpha_std_error:.3g}); "
+            lines.append(
+                f"alpha (dispersion) = {self.alpha:.4g} (SE {self.alpha_std_error:.3g}); "
                 f"theta = 1/alpha = {self.theta:.4g} (SE {self.theta_std_error:.3g})"
             )
-        return f"{head}\nBaseline rate:\n{base}{extra}{sep}{notes}"
+        return lines
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Forest plot of the incidence rate ratios (log axis)."""
@@ -311,6 +316,7 @@ def fit_rate_model(
     notes.append(check.note)
     check_events(notes, None, y.sum(), x.shape[1] - 1)
     table = coefficient_table(spec.names, params, bse, level)
+    table["label"] = term_labels(spec, baseline=f"baseline rate per {per:g} {exposure}")
     baseline = pd.DataFrame(
         {
             "estimate": [per * np.exp(table.loc[0, "estimate"])],
@@ -324,7 +330,7 @@ def fit_rate_model(
     return RateModelResult(
         table=table,
         baseline=baseline,
-        notes=tuple(notes),
+        notes=(*notes, *reading_notes(data)),
         model=results,
         events=events,
         exposure=exposure,

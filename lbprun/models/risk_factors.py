@@ -23,7 +23,9 @@ from scipy import stats
 
 from lbprun._checks import ArgumentError, check_choice, check_columns, check_level
 from lbprun.exceptions import SparseDataWarning
+from lbprun.io.provenance import reading_notes
 from lbprun.models import _design_matrix as dm
+from lbprun.models._labels import check_definitions, check_per
 from lbprun.models._risk_result import RiskFactorResult, wald_quantile
 from lbprun.models.calibration import fit_statistics
 from lbprun.models.firth import firth_fit, firth_profile_intervals
@@ -59,6 +61,8 @@ def fit_risk_factors(
     interval: str = "wald",
     imputations: int = 20,
     seed: int | None = 0,
+    per: Mapping[str, float] | None = None,
+    definitions: Mapping[str, str] | None = None,
 ) -> RiskFactorResult:
     """Fit a logistic regression of a binary LBP outcome and tabulate odds ratios.
 
@@ -95,6 +99,15 @@ def fit_risk_factors(
         Number of imputed data sets with ``missing="impute"``.
     seed : int, optional
         Seed of the imputations.
+    per : dict, optional
+        ``{column: units}``: report the odds ratio of a linear numeric predictor per ``units``
+        of it, e.g. ``per={"weekly_km": 10}`` gives the odds ratio per 10 km/week,
+        ``exp(10 * b)`` with the interval ``exp(10 * ci)`` (the fit itself is unchanged).
+    definitions : dict, optional
+        ``{column: how it was derived}`` for predictors derived before the fit, e.g.
+        ``{"km10": "weekly_km / 10", "spike30": "max_weekly_increase_pct > 30"}``: each is
+        written in the notes, and a ratio of a dictionary column gives the unit of the label
+        (``km10 (per 1 unit = 10 km/week)``).
 
     Returns
     -------
@@ -190,6 +203,8 @@ def fit_risk_factors(
             level=level,
             imputations=imputations,
             seed=seed,
+            per=per,
+            definitions=definitions,
         )
     used, missing_counts = dm.complete_cases(data, [outcome, *columns, cluster])
     sub = data if used.all() else data.loc[used]
@@ -198,6 +213,8 @@ def fit_risk_factors(
         spec = dm.build_formula_spec(sub, rhs, columns)
     else:
         spec = dm.build_spec(sub, columns, reference_levels=reference_levels, splines=splines)
+    per_units = check_per(per, spec)
+    definitions = check_definitions(definitions, columns)
     x = spec.transform(sub)
     message = dm.collinear_message(x, spec.names)
     if message:
@@ -304,8 +321,16 @@ def fit_risk_factors(
         "ranges": ranges,
     }
     if design is not None:
+        raw = sub[design.weights].to_numpy(dtype=float) if design.weights else wf
+        fit_stats.update(
+            n_weighted=float(raw.sum()),
+            events_weighted=float(np.sum(raw * y)),
+            n_effective=float(wf.sum() ** 2 / np.sum(wf**2)),
+        )
+    if design is not None:
         for key in ("deviance", "null_deviance", "aic", "nagelkerke_r2"):
             fit_stats[key] = float("nan")
+    notes.extend(reading_notes(data))
     return RiskFactorResult(
         table=table,
         notes=tuple(notes),
@@ -321,4 +346,6 @@ def fit_risk_factors(
         _y=yf,
         _w=wf,
         convergence=check,
+        per=per_units,
+        definitions=definitions,
     )

@@ -192,7 +192,7 @@ def test_result_interfaces(survey):
     assert payload["design"]["cluster"] == "club"
     assert len(payload["table"]) == 3
     text = result.summary()
-    assert text.startswith("Prevalence of lbp_12m (12-month prevalence)")
+    assert text.startswith("Prevalence of lbp_12m (survey-weighted 12-month prevalence)")
     assert repr(result) == text
     assert "<table" in result._repr_html_()
     frame = result.to_frame()

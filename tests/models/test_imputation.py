@@ -173,8 +173,16 @@ def test_fit_with_imputation_pools_its_own_fits():
         terms=terms,
     )
     imputed = table[table["analysis"] == "imputed"].reset_index(drop=True)
+    assert imputed["label"].tolist() == [
+        "baseline log odds (intercept: x 0, z 0)",
+        "x (per 1 unit)",
+        "z (per 1 unit)",
+    ]
     pd.testing.assert_frame_equal(
-        imputed.drop(columns=["analysis", "n"]), expected, check_exact=False, check_dtype=False
+        imputed.drop(columns=["analysis", "n", "label"]),
+        expected,
+        check_exact=False,
+        check_dtype=False,
     )
     for completed in res.imputed_data:  # observed values kept, imputed ones are donors
         assert completed["x"].notna().all()
