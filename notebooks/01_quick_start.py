@@ -101,7 +101,18 @@ data = survey.assign(
     spike30=survey["max_weekly_increase_pct"] > 30,
     prior=survey["prior_lbp"].astype(float),
 )
-fit = lbprun.fit_risk_factors(data, "lbp_12m", ["km10", "spike30", "prior"], design=design)
+fit = lbprun.fit_risk_factors(
+    data,
+    "lbp_12m",
+    ["km10", "spike30", "prior"],
+    design=design,
+    definitions={
+        "km10": "weekly_km / 10",
+        "spike30": "max_weekly_increase_pct > 30",
+        "prior": "prior_lbp as 0/1",
+    },
+)
+print(fit.summary())
 table = fit.to_frame(scale="odds_ratio").set_index("term")
 print(table[["estimate", "ci_low", "ci_high", "p_value"]])
 true_or = truth["survey"]["odds_ratios"]["prior_lbp"]

@@ -70,3 +70,16 @@ def test_cli_prevalence_errors(survey_file, capsys):
     assert main(["prevalence", "no-such-file.csv"]) == 1
     with pytest.raises(SystemExit):
         main(["prevalence", survey_file, "--json", "--csv"])
+
+
+def test_cli_prevalence_percent(survey_file, capsys):
+    assert main(["prevalence", survey_file, "--by", "sex", "--csv"]) == 0
+    plain = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert main(["prevalence", survey_file, "--by", "sex", "--csv", "--percent"]) == 0
+    percent = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    for column in ("estimate", "ci_low", "ci_high"):
+        assert percent[f"{column} (%)"].to_numpy() == pytest.approx(
+            100 * plain[column].to_numpy(), rel=1e-12
+        )
+    assert main(["prevalence", survey_file, "--percent"]) == 0
+    assert "estimate (%)" in capsys.readouterr().out

@@ -88,8 +88,23 @@ def test_risk_text_firth_and_spline(capsys):
     )
     out = capsys.readouterr().out
     assert code == 0
-    assert "Risk factors of lbp_point (odds ratio)" in out
-    assert "weekly_km'" in out and "firth" in out
+    assert out.startswith("Risk factors of lbp_point: odds ratios from")
+    assert "weekly_km' (spline term 1)" in out and "firth" in out
+    assert "baseline odds (intercept:" in out and "prior_lbp: yes vs no" in out
+
+
+def test_risk_per_option_rescales_and_labels_the_odds_ratio(capsys):
+    base = ["risk", str(SURVEY), "--predictors", "weekly_km,prior_lbp", "--csv"]
+    assert main(base) == 0
+    per1 = pd.read_csv(io.StringIO(capsys.readouterr().out)).set_index("term")
+    assert main([*base, "--per", "weekly_km=10"]) == 0
+    per10 = pd.read_csv(io.StringIO(capsys.readouterr().out)).set_index("term")
+    assert per10.loc["weekly_km", "estimate"] == pytest.approx(
+        per1.loc["weekly_km", "estimate"] ** 10, rel=1e-12
+    )
+    assert per10.loc["weekly_km", "label"] == "weekly_km (per 10 km/week)"
+    assert main([*base[:-1], "--per", "weekly_km=ten"]) == 1
+    assert "--per must look like COLUMN=UNITS" in capsys.readouterr().err
 
 
 def test_risk_bad_column_exits_1(capsys):

@@ -56,7 +56,13 @@ def run(args: argparse.Namespace) -> int:
     predictors = survey.assign(
         km10=survey["weekly_km"] / 10, spike30=survey["max_weekly_increase_pct"] > 30
     )
-    risk = fit_risk_factors(predictors, "lbp_12m", ["km10", "spike30", "prior_lbp"], design=design)
+    risk = fit_risk_factors(
+        predictors,
+        "lbp_12m",
+        ["km10", "spike30", "prior_lbp"],
+        design=design,
+        definitions={"km10": "weekly_km / 10", "spike30": "max_weekly_increase_pct > 30"},
+    )
     weekly_summary = (
         weekly.groupby("runner_id", observed=True)["distance_km"].mean().describe().to_frame()
     )

@@ -62,6 +62,9 @@ def register(subparsers: Any) -> None:
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the result as JSON")
     output.add_argument("--csv", action="store_true", help="print the table as CSV")
+    parser.add_argument(
+        "--percent", action="store_true", help="estimates and bounds in %% (text, CSV, --out)"
+    )
     add_out(parser, "the prevalence table")
     add_reader_options(parser, kinds=("survey", "cohort"), default_kind="survey")
     parser.set_defaults(func=run)
@@ -94,9 +97,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     elif args.csv:
-        print_csv(result.to_frame())
+        print_csv(result.to_frame(as_percent=args.percent))
     else:
-        print(result.summary())
+        print(result.summary(as_percent=args.percent))
     if args.out:
-        write_out(result.to_frame(), args.out, "prevalence", sheet_name="prevalence")
+        table = result.to_frame(as_percent=args.percent)
+        write_out(table, args.out, "prevalence", sheet_name="prevalence")
     return 0

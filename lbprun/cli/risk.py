@@ -67,6 +67,13 @@ def register(subparsers: Any) -> None:
         help="reference level of a categorical predictor (repeatable)",
     )
     parser.add_argument(
+        "--per",
+        action="append",
+        default=[],
+        metavar="COLUMN=UNITS",
+        help="odds ratio of a numeric predictor per UNITS of it, e.g. weekly_km=10 (repeatable)",
+    )
+    parser.add_argument(
         "--spline",
         action="append",
         default=[],
@@ -112,6 +119,15 @@ def run(args: argparse.Namespace) -> int:
         if not sep:
             raise ArgumentError(f"--reference must look like COLUMN=LEVEL; got {item!r}.")
         references[column] = level
+    per = {}
+    for item in args.per:
+        column, sep, units = item.partition("=")
+        try:
+            per[column] = float(units) if sep else None
+        except ValueError:
+            per[column] = None
+        if per[column] is None:
+            raise ArgumentError(f"--per must look like COLUMN=UNITS (a number); got {item!r}.")
     design = None
     if args.cluster or args.strata or args.weights:
         design = SurveyDesign(
@@ -128,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
         reference_levels=references or None,
         level=args.level,
         interval=args.interval,
+        per=per or None,
     )
     scale = "log_odds" if args.log_odds else "odds_ratio"
     if args.json:
@@ -139,10 +156,14 @@ def run(args: argparse.Namespace) -> int:
     elif args.csv:
         print_csv(result.to_frame(scale))
     else:
-        lines = [f"Risk factors of {args.outcome} ({scale.replace('_', ' ')})"]
-        lines.append(result.to_frame(scale).to_string(index=False))
+        if scale == "odds_ratio":
+            lines = [result.summary()]
+        else:
+            frame = result.to_frame(scale)
+            frame = frame[["label", *[c for c in frame.columns if c not in ("label", "term")]]]
+            lines = [f"Risk factors of {args.outcome} (log odds)", frame.to_string(index=False)]
+            lines.extend(f"[{i}] {note}" for i, note in enumerate(result.notes, start=1))
         lines.append(result.glance().to_string(index=False))
-        lines.extend(f"[{i}] {note}" for i, note in enumerate(result.notes, start=1))
         print("\n".join(lines))
     if args.out:
         write_out(result.to_frame(scale), args.out, "risk", sheet_name="risk factors")
