@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["LABELS", "duckdb_sql", "naive_pandas", "polars_lazy"]
+__all__ = ["LABELS", "duckdb_sql", "naive_pandas", "polars_lazy", "polars_queries"]
 
 LABELS = ["<=10%", "10-30%", ">30%"]
 ACUTE, CHRONIC, WINDOW = 7, 28, 30
@@ -119,7 +119,18 @@ def polars_lazy(path: str) -> dict:
     """The workload as lazy Polars queries over ``scan_parquet``, collected together."""
     import polars as pl
 
-    runs = pl.scan_parquet(path).select(
+    return polars_queries(pl.scan_parquet(path), collect=True)
+
+
+def polars_queries(source, *, collect: bool = False) -> dict:
+    """The six workload queries over a Polars (lazy) frame of runs.
+
+    ``collect=True`` collects them together (``pl.collect_all``); otherwise the lazy frames
+    are returned, so a caller can collect only some of them.
+    """
+    import polars as pl
+
+    runs = source.lazy().select(
         "runner_id", pl.col("date").cast(pl.Date), "distance_km", "duration_min"
     )
     agg = runs.group_by("runner_id", pl.col("date").dt.truncate("1w").alias("week_start")).agg(
@@ -219,8 +230,10 @@ def polars_lazy(path: str) -> dict:
     )
     names = ["weekly", "spikes_previous_week", "spikes_previous_4_weeks", "runs"]
     names += ["acwr_rolling", "acwr_ewma"]
-    frames = pl.collect_all([weekly, spikes_1, spikes_4, single, rolling, ewma])
-    return dict(zip(names, frames, strict=True))
+    queries = [weekly, spikes_1, spikes_4, single, rolling, ewma]
+    if not collect:
+        return dict(zip(names, queries, strict=True))
+    return dict(zip(names, pl.collect_all(queries), strict=True))
 
 
 # ------------------------------------------------------------ DuckDB SQL with window functions

@@ -148,7 +148,8 @@ def acwr_arrays(
     size = int(lengths.sum())
     offsets = np.concatenate(([0], np.cumsum(lengths)))
     load = np.empty(size)
-    day = np.empty(size, dtype=np.int64)
+    known = prep.recall(("daily",))  # (runner_id, date) of the grid, from an earlier call
+    day = np.empty(size if known is None else 0, dtype=np.int64)
     results = [(np.empty(size), np.empty(size), np.empty(size)) for _ in methods]
     values = prep.values(load_column, fill=0.0)
 
@@ -157,8 +158,9 @@ def acwr_arrays(
         local = block.local_day()
         where = slice(int(offsets[block.r0]), int(offsets[block.r1]))
         load[where] = grid
-        first = np.repeat(prep.first[block.r0 : block.r1], block.length)
-        np.add(first, local, out=day[where])
+        if known is None:
+            first = np.repeat(prep.first[block.r0 : block.r1], block.length)
+            np.add(first, local, out=day[where])
         for (method, coupled), out in zip(methods, results, strict=True):
             parts = acwr_block(
                 grid,
@@ -176,7 +178,17 @@ def acwr_arrays(
     for_each_block(work, block_iter, threads=threads, progress=progress)
     if release:
         prep.release()
-    return DailyGrid(repeat_runners(prep, lengths), days_to_datetime(day), load, results)
+    if known is None:
+        if not prep.shared:
+            return DailyGrid(repeat_runners(prep, lengths), days_to_datetime(day), load, results)
+        # numpy runner ids are repeated for each call (as costly as a copy); others are kept
+        numpy_ids = isinstance(prep.runners, np.ndarray)
+        known = (None if numpy_ids else repeat_runners(prep, lengths), days_to_datetime(day))
+        known[1].flags.writeable = False
+        prep.remember(("daily",), known)
+    # each call its own columns (Arrow text: a shallow copy); frames of one grid share them
+    runner_id = repeat_runners(prep, lengths) if known[0] is None else known[0].copy()
+    return DailyGrid(runner_id, known[1].copy(), load, results)
 
 
 def acwr(
@@ -342,7 +354,9 @@ def compute_workload(
     acute, chronic = check_windows(acute, chronic)
     block_days = check_block_days(block_days)
     threads = check_threads(threads)
-    prep = prepare(activities, ["distance_km", "duration_min"])
+    # reuse a grid cached by earlier calls on this frame, but keep none: the per-run arrays
+    # are released once the daily grid is built (lower peak memory)
+    prep = prepare(activities, ["distance_km", "duration_min"], keep=False)
     arrays = weekly_arrays(prep, weekday)
     out = {"weekly": weekly_frame(prep, arrays)}
     for baseline in ("previous_week", "previous_4_weeks"):

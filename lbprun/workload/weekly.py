@@ -77,30 +77,76 @@ def week_grid(
     return pos, n_weeks, first, start
 
 
-def weekly_arrays(prep: Prepared, weekday: int) -> WeeklyArrays:
-    """Compute the runner x week grid from prepared runs (the numpy kernel)."""
+@dataclass(frozen=True)
+class WeekLayout:
+    """Where runs fall on the runner x week grid: depends on runner ids and dates only.
+
+    ``pos`` is the grid position of every run (sorted order), ``heads`` the first run of each
+    non-empty week, ``local`` and ``week`` the week of every grid row (within its runner, and
+    as a week index), ``week_start`` its first day, ``n_weeks`` the rows of each runner and
+    ``runner_id`` the runner of each row (None for numpy runner ids of a cached grid: repeating
+    them for each result costs what copying them would). The arrays are read-only: a cached
+    grid shares them between calls.
+    """
+
+    pos: np.ndarray
+    heads: np.ndarray
+    local: np.ndarray
+    week: np.ndarray
+    week_start: np.ndarray
+    n_weeks: np.ndarray
+    runner_id: Any
+
+
+def week_layout(prep: Prepared, weekday: int) -> WeekLayout:
+    """The :class:`WeekLayout` of ``prep`` (computed once per grid and week start)."""
+    layout = prep.recall(("week", weekday))
+    if layout is not None:
+        return layout
     pos, n_weeks, first, start = week_grid(prep, weekday)
     size = int(start[-1])
+    heads = np.flatnonzero(np.concatenate(([True], pos[1:] != pos[:-1]))) if len(pos) else pos
+    local = np.arange(size, dtype=np.int64) - np.repeat(start[:-1], n_weeks)
+    grid_week = np.repeat(first, n_weeks) + local
+    starts = days_to_datetime(week_start_days(grid_week, weekday))
+    runner_id = None
+    if not (prep.shared and isinstance(prep.runners, np.ndarray)):
+        runner_id = repeat_runners(prep, n_weeks)
+    if prep.shared:
+        for values in (pos, heads, local, grid_week, starts, n_weeks):
+            values.flags.writeable = False
+    layout = WeekLayout(pos, heads, local, grid_week, starts, n_weeks, runner_id)
+    return prep.remember(("week", weekday), layout)
+
+
+def weekly_arrays(prep: Prepared, weekday: int) -> WeeklyArrays:
+    """Compute the runner x week grid from prepared runs (the numpy kernel)."""
+    layout = week_layout(prep, weekday)
+    pos, heads, local = layout.pos, layout.heads, layout.local
+    size = len(local)
     distance = prep.values("distance_km", fill=0.0)
     km = np.bincount(pos, weights=distance, minlength=size)
     minutes = np.bincount(pos, weights=prep.values("duration_min", fill=0.0), minlength=size)
     n_runs = np.bincount(pos, minlength=size).astype(np.int64)
     longest = np.zeros(size)
     if len(pos):
-        heads = np.flatnonzero(np.concatenate(([True], pos[1:] != pos[:-1])))
         longest[pos[heads]] = np.fmax.reduceat(distance, heads)
-    local = np.arange(size, dtype=np.int64) - np.repeat(start[:-1], n_weeks)
-    grid_week = np.repeat(first, n_weeks) + local
     previous = np.full(size, np.nan)
     previous[1:] = km[:-1]
     previous[local == 0] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         change = 100.0 * (km - previous) / previous
     change[~(previous > 0)] = np.nan
-    starts = days_to_datetime(week_start_days(grid_week, weekday))
+    runner_id, starts = layout.runner_id, layout.week_start
+    if runner_id is None:
+        runner_id = repeat_runners(prep, layout.n_weeks)
+    elif prep.shared:  # each table its own columns (Arrow text: a shallow copy)
+        runner_id = runner_id.copy()
+    if prep.shared:
+        starts = starts.copy()
     return WeeklyArrays(
-        repeat_runners(prep, n_weeks),
-        grid_week,
+        runner_id,
+        layout.week,
         starts,
         local,
         km,
