@@ -8,7 +8,7 @@ Examples
 --------
 >>> parser = build_parser()
 >>> sorted(parser._subparsers._group_actions[0].choices)[:3]
-['example', 'incidence', 'prevalence']
+['example', 'incidence', 'model']
 """
 
 from __future__ import annotations

@@ -27,10 +27,13 @@ from lbprun._result import Result, render_table
 from lbprun.clinic._inputs import checked_values
 from lbprun.exceptions import ExtrapolationWarning
 
-__all__ = ["RiskScore", "score"]
+__all__ = ["RiskScore", "predict_one", "risk_arrays", "score"]
 
 #: Runners whose contributions :meth:`RiskScore.summary` lists.
 SUMMARY_RUNNERS = 5
+
+#: Fields of :class:`RiskScore` built on first use.
+_LAZY = ("table", "contributions")
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -66,6 +69,22 @@ class RiskScore(Result):
     label: str = ""
     level: float = 0.95
     bands: tuple[tuple[str, float], ...] = ()
+
+    def __getattr__(self, name: str) -> Any:
+        # ``table`` and ``contributions`` of a score are built on first use (see
+        # :func:`score`): scoring one runner costs no pandas until a table is asked for.
+        pending = self.__dict__.get("_pending") if name in _LAZY else None
+        if pending is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        table, contributions = pending()
+        object.__setattr__(self, "table", table)
+        object.__setattr__(self, "contributions", contributions)
+        del self.__dict__["_pending"]
+        return self.__dict__[name]
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.table  # noqa: B018 - build the tables: a copy or pickle holds them
+        return dict(self.__dict__)
 
     def _title(self) -> str:
         title = f"RiskScore: predicted risk of {self.outcome} ({self.level:.0%} CI)"
@@ -180,63 +199,144 @@ def score(
     elif index_date is not None:
         raise ArgumentError("index_date must be used with activities; got no activities.")
     checked = checked_values(model, runner)
-    x = model.design_from_values(checked.values)
-    eta = model.linear_predictor(x)
-    se = np.sqrt(np.maximum(model.variance(x), 0.0))
-    z = float(special.ndtri(0.5 + level / 2.0))
-    probability = special.expit(eta)
+    x, eta, probability, ci_low, ci_high = risk_arrays(model, checked, level)
     from lbprun.clinic._summary import band_of
 
     n = len(eta)
-    table: dict[str, Any] = {}
     key = "row" if checked.runner_id is None else "runner_id"
-    table[key] = np.arange(n) if checked.runner_id is None else checked.runner_id
-    table["probability"] = probability
-    table["ci_low"] = special.expit(eta - z * se)
-    table["ci_high"] = special.expit(eta + z * se)
-    table["band"] = band_of(probability, model.bands)
-    flags = [(name, mask) for name, mask in checked.outside.items() if mask.any()]
-    extrapolated = np.zeros(n, dtype=bool)
-    for _, mask in flags:
-        extrapolated |= mask
-    outside = np.full(n, "", dtype=object)
-    for name, mask in flags:
-        outside[mask] = [f"{o},{name}" if o else name for o in outside[mask]]
-    table["extrapolated"] = extrapolated
-    table["outside_range"] = outside
-    reference = model.reference_design()
-    start, long = 1, []
+    ids = np.arange(n) if checked.runner_id is None else checked.runner_id
+    band = band_of(probability, model.bands)
+    extrapolated, outside, message = _extrapolation(model, checked, n)
+    reference = _reference_row(model)
+    start, parts = 1, []
     for feat in model.features:
         width = len(feat.design_names())
         cols = slice(start, start + width)
         part = (x[:, cols] * model.coef[cols]).sum(axis=1) - reference[cols] @ model.coef[cols]
-        table[f"contribution_{feat.name}"] = part
+        parts.append((feat, part))
         start += width
-        if n <= 1000:
-            long.append((feat, part))
     notes = [model.label] if model.label else []
-    if flags:
-        detail = ", ".join(
-            f"{name} ({int(mask.sum())} runner(s), development range "
-            f"[{model.feature(name).min:g}, {model.feature(name).max:g}])"
-            for name, mask in flags
-        )
-        message = (
-            f"{int(extrapolated.sum())} of {n} runner(s) have predictors outside the "
-            f"development range: {detail}; their risks are extrapolated."
-        )
+    if message is not None:
         warnings.warn(message, ExtrapolationWarning, stacklevel=3)
         notes.append(message)
-    contributions = _long_contributions(model, checked, key, table[key], long)
-    return RiskScore(
-        table=pd.DataFrame(table),
-        notes=tuple(notes),
-        contributions=contributions,
-        outcome=model.outcome,
-        label=model.label,
-        level=level,
-        bands=model.bands,
+
+    def tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+        table: dict[str, Any] = {
+            key: ids,
+            "probability": probability,
+            "ci_low": ci_low,
+            "ci_high": ci_high,
+            "band": band,
+            "extrapolated": extrapolated,
+            "outside_range": outside,
+        }
+        for feat, part in parts:
+            table[f"contribution_{feat.name}"] = part
+        long = parts if n <= 1000 else []
+        return pd.DataFrame(table), _long_contributions(model, checked, key, ids, long)
+
+    result = object.__new__(RiskScore)
+    for name, value in (
+        ("notes", tuple(notes)),
+        ("_private_fields", ()),
+        ("outcome", model.outcome),
+        ("label", model.label),
+        ("level", level),
+        ("bands", model.bands),
+        ("_pending", tables),
+    ):
+        object.__setattr__(result, name, value)
+    return result
+
+
+def risk_arrays(model: Any, checked: Any, level: float) -> tuple[np.ndarray, ...]:
+    """Design matrix, linear predictor, probability and interval bounds of checked runners.
+
+    The one computation behind :func:`score` and :func:`predict_one` (so both give the same
+    numbers to the last bit).
+    """
+    x = model.design_from_values(checked.values)
+    eta = model.linear_predictor(x)
+    se = np.sqrt(np.maximum(model.variance(x), 0.0))
+    z = float(special.ndtri(0.5 + level / 2.0))
+    return x, eta, special.expit(eta), special.expit(eta - z * se), special.expit(eta + z * se)
+
+
+def _reference_row(model: Any) -> np.ndarray:
+    """The model's reference design row, computed once per model object."""
+    row = model.__dict__.get("_reference_row")
+    if row is None:
+        row = model.reference_design()
+        row.flags.writeable = False
+        object.__setattr__(model, "_reference_row", row)
+    return row
+
+
+def _extrapolation(model: Any, checked: Any, n: int) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Per-runner flags, the predictors outside the range and the warning text (or None)."""
+    flags = [(name, mask) for name, mask in checked.outside.items() if mask.any()]
+    extrapolated = np.zeros(n, dtype=bool)
+    outside = np.full(n, "", dtype=object)
+    if not flags:
+        return extrapolated, outside, None
+    for _, mask in flags:
+        extrapolated |= mask
+    for name, mask in flags:
+        outside[mask] = [f"{o},{name}" if o else name for o in outside[mask]]
+    detail = ", ".join(
+        f"{name} ({int(mask.sum())} runner(s), development range "
+        f"[{model.feature(name).min:g}, {model.feature(name).max:g}])"
+        for name, mask in flags
     )
+    message = (
+        f"{int(extrapolated.sum())} of {n} runner(s) have predictors outside the "
+        f"development range: {detail}; their risks are extrapolated."
+    )
+    return extrapolated, outside, message
+
+
+def predict_one(model: Any, runner: Any, *, level: float = 0.95) -> tuple[float, float, float]:
+    """Probability and interval of one runner, without result tables (the fast path).
+
+    Parameters
+    ----------
+    model : lbprun.clinic.RiskModel
+        The model.
+    runner : dict or pandas.Series
+        One runner's fields (as :func:`score`).
+    level : float, default=0.95
+        Confidence level of the interval.
+
+    Returns
+    -------
+    tuple of float
+        ``(probability, ci_low, ci_high)``, equal to the ``probability``, ``ci_low`` and
+        ``ci_high`` of :func:`score` to the last bit.
+
+    Raises
+    ------
+    lbprun.exceptions.DataValidationError
+        Invalid values, as :func:`score`.
+    lbprun._checks.ArgumentError
+        A DataFrame (use :func:`score`), or an invalid ``level``.
+
+    Warns
+    -----
+    lbprun.exceptions.ExtrapolationWarning
+        A predictor outside the development range.
+    """
+    if isinstance(runner, pd.DataFrame):
+        raise ArgumentError(
+            "runner must be one runner (a dict or Series); got a DataFrame. Use score() for "
+            "several runners."
+        )
+    level = check_level(level)
+    checked = checked_values(model, runner)
+    _, _, probability, ci_low, ci_high = risk_arrays(model, checked, level)
+    message = _extrapolation(model, checked, 1)[2]
+    if message is not None:
+        warnings.warn(message, ExtrapolationWarning, stacklevel=3)
+    return float(probability[0]), float(ci_low[0]), float(ci_high[0])
 
 
 def _long_contributions(
