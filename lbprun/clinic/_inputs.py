@@ -97,13 +97,13 @@ def _numeric(feat: Feature, series: Any) -> tuple[np.ndarray, list[tuple[int, st
         if not any(b[0] == i for b in bad):
             bad.append((int(i), "missing", None))
     inf = np.flatnonzero(np.isinf(x))
-    bad += [(int(i), "finite", x[i]) for i in inf]
+    bad += [(int(i), "finite", float(x[i])) for i in inf]
     entry = schema_column(feat.name)
     if entry is not None and (entry.min is not None or entry.max is not None):
         low = -np.inf if entry.min is None else entry.min
         high = np.inf if entry.max is None else entry.max
         out = np.flatnonzero(np.isfinite(x) & ((x < low) | (x > high)))
-        bad += [(int(i), "plausible_range", x[i]) for i in out]
+        bad += [(int(i), "plausible_range", float(x[i])) for i in out]
     return x, bad
 
 

@@ -26,7 +26,16 @@ import pandas as pd
 
 from lbprun.io._parse import _as_text, _concat, _failures, all_strings, missing_mask, no_failures
 
-__all__ = ["DateCounts", "date_counts", "date_order_evidence", "decide", "to_date", "to_datetime"]
+__all__ = [
+    "DateCounts",
+    "date_counts",
+    "scan",
+    "weighted_counts",
+    "date_order_evidence",
+    "decide",
+    "to_date",
+    "to_datetime",
+]
 
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
 _DMY = r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$"
@@ -84,6 +93,20 @@ class _Scan:
         )
 
 
+def weighted_counts(scan: _Scan, weights: np.ndarray) -> DateCounts:
+    """The counts of a scan of distinct values, each value counted ``weights`` times."""
+    w = np.asarray(weights, dtype=np.int64)[scan.pending]
+    on_dmy = w[scan.dmy]
+    first = scan.parts[0].astype(int).to_numpy()
+    second = scan.parts[1].astype(int).to_numpy()
+    return DateCounts(
+        int(w[scan.iso].sum()),
+        int(on_dmy.sum()),
+        int(on_dmy[first > 12].sum()),
+        int(on_dmy[second > 12].sum()),
+    )
+
+
 def _date_objects(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Convert datetime-like objects in an object column; return them and a mask of them."""
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
@@ -101,7 +124,8 @@ def _date_objects(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return out, mask
 
 
-def _scan(raw: pd.Series) -> _Scan:
+def scan(raw: pd.Series) -> _Scan:
+    """Classify the values of a raw date column (ISO, d/m/Y, objects, missing)."""
     missing = missing_mask(raw)
     values, is_obj = _date_objects(raw.astype(object))
     pending = ~missing & ~is_obj
@@ -126,7 +150,7 @@ def date_counts(raw: pd.Series) -> DateCounts:
     """Count the ISO and d/m/Y values of a raw column and the day/month evidence."""
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         return DateCounts()
-    return _scan(raw).counts()
+    return scan(raw).counts()
 
 
 def date_order_evidence(raw: pd.Series) -> str | None:
@@ -187,24 +211,24 @@ def to_date(
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         values = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
         return values.dt.normalize().astype("datetime64[ns]"), no_failures(), notes
-    scan = _scan(raw)
-    iso, dmy, parts = scan.iso, scan.dmy, scan.parts
+    found = scan(raw)
+    iso, dmy, parts = found.iso, found.dmy, found.parts
     if "form" not in state or ("order" not in state and dmy.any()):
-        form, order, decided = decide(scan.counts(), state.get("hint"), column)
+        form, order, decided = decide(found.counts(), state.get("hint"), column)
         if "form" not in state and form is not None:
             state["form"] = form
         if "order" not in state and order is not None:
             state["order"] = order
             notes += decided
     form, order = state.get("form"), state.get("order")
-    values = scan.values.copy()
-    pos_all = np.flatnonzero(scan.pending)
-    if scan.plain.any():
-        values.iloc[pos_all[scan.plain]] = scan.fast[scan.plain].to_numpy()
-    timed = iso & ~scan.plain
+    values = found.values.copy()
+    pos_all = np.flatnonzero(found.pending)
+    if found.plain.any():
+        values.iloc[pos_all[found.plain]] = found.fast[found.plain].to_numpy()
+    timed = iso & ~found.plain
     if timed.any():
         parsed = pd.to_datetime(
-            scan.strings[timed].str.slice(0, 10), format="%Y-%m-%d", errors="coerce"
+            found.strings[timed].str.slice(0, 10), format="%Y-%m-%d", errors="coerce"
         )
         values.iloc[pos_all[timed]] = parsed.to_numpy()
     if dmy.any():
@@ -228,7 +252,7 @@ def to_date(
             )
         )
         values.iloc[mixed] = pd.NaT
-    unparsed = np.setdiff1d(np.flatnonzero(scan.pending & values.isna().to_numpy()), mixed)
+    unparsed = np.setdiff1d(np.flatnonzero(found.pending & values.isna().to_numpy()), mixed)
     if len(unparsed):
         fmt = _WORDS["iso" if form in (None, "iso") else order or "dmy"]
         frames.append(

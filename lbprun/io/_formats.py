@@ -4,7 +4,7 @@ A :class:`TableSource` knows the header, the decimal mark, reading notes (encodi
 and how rows are numbered in messages: the 1-based file line for text files (the header is
 line 1), the sheet row for Excel, the 1-based record number for Parquet, Stata and SPSS, and the
 0-based position for DataFrames. Text is read as text: nothing is evaluated, and Excel formulas
-come back as their formula text.
+come back as their formula text. CSV and Parquet chunks are read one ahead on a thread.
 
 Examples
 --------
@@ -18,6 +18,8 @@ Examples
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +35,8 @@ __all__ = ["CHUNK_ROWS", "TEXT_SUFFIXES", "TableSource", "open_source"]
 #: Rows per chunk when reading CSV and Parquet files.
 CHUNK_ROWS = 100_000
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat")
+#: Parquet chunks hold up to this many times ``CHUNK_ROWS`` rows (half the file at most).
+PARQUET_CHUNK_FACTOR = 10
 
 Chunk = tuple[pd.DataFrame, np.ndarray]
 
@@ -81,9 +85,16 @@ class TableSource:
     expected_fields: int = 0
 
     def chunks(self) -> Iterator[Chunk]:
-        """Yield ``(raw_frame, row_numbers)`` chunks; read errors become DataReadError."""
+        """Yield ``(raw_frame, row_numbers)`` chunks; read errors become DataReadError.
+
+        Files are read one chunk ahead on a thread (Parquet decoding and the CSV parser
+        release the GIL), so reading overlaps the validation of the chunk before.
+        """
         try:
-            yield from self.read_chunks()
+            if self.fmt in ("csv", "parquet"):
+                yield from _read_ahead(self.read_chunks)
+            else:
+                yield from self.read_chunks()
         except DataReadError:
             raise
         except Exception as error:  # any parser or decompression failure
@@ -99,6 +110,44 @@ class TableSource:
             raise
         except Exception as error:
             raise DataReadError(f"{self.name}: cannot be read ({_describe(error)}).") from None
+
+
+def _read_ahead(make: Callable[[], Iterator[Chunk]]) -> Iterator[Chunk]:
+    """Yield the chunks of ``make()`` while a thread reads the next one."""
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> None:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.05)
+                return
+            except queue.Full:
+                continue
+
+    def work() -> None:
+        try:
+            for chunk in make():
+                put(("chunk", chunk))
+                if stop.is_set():
+                    return
+            put(("end", None))
+        except BaseException as error:  # handed to the reading thread, raised there
+            put(("error", error))
+
+    worker = threading.Thread(target=work, name="lbprun-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = box.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def describe(error: BaseException) -> str:
@@ -140,6 +189,12 @@ def open_source(
     except OSError as error:
         raise DataReadError(f"{name}: cannot be opened ({_describe(error)}).") from None
     suffix = path.suffix.lower()
+    from lbprun.io._limits import codec_of_head
+
+    if codec_of_head(magic) is not None:  # gzip/bz2/xz/zstd, whatever the name says
+        from lbprun.io._text import open_text
+
+        return open_text(path, name, chunk_rows, sheet=sheet)
     if magic.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
         from lbprun.io._excel import open_excel
 
@@ -154,7 +209,7 @@ def open_source(
         raise DataReadError(f"{name}: old .xls workbooks are not supported; save it as .xlsx.")
     from lbprun.io._text import open_text
 
-    return open_text(path, name, chunk_rows)
+    return open_text(path, name, chunk_rows, sheet=sheet)
 
 
 # -- Parquet, Stata, SPSS ---------------------------------------------------------------------
@@ -182,6 +237,9 @@ def _open_parquet(path: Path, name: str, chunk_rows: int) -> TableSource:
             )
     if rows == 0:
         raise DataReadError(f"{name}: the file has columns but no data rows.")
+    # typed, compact columns: a long file is read in fewer, larger chunks (at most
+    # PARQUET_CHUNK_FACTOR x chunk_rows, at least two), a short one in chunks of chunk_rows
+    chunk_rows = min(PARQUET_CHUNK_FACTOR * chunk_rows, max(chunk_rows, rows // 2))
 
     def read_chunks() -> Iterator[Chunk]:
         start = 1

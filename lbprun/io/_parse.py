@@ -25,11 +25,13 @@ import numpy as np
 import pandas as pd
 
 from lbprun._checks import closest
+from lbprun.io._suffixes import read_suffix
 from lbprun.io.schema import UNIT_FACTORS, Column
 
 __all__ = [
     "FAILURE_COLUMNS",
     "all_strings",
+    "string_codes",
     "NA_TOKENS",
     "is_formula",
     "missing_mask",
@@ -47,7 +49,6 @@ NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", ".", "missing", "
 _TRUE = frozenset({"yes", "y", "true", "t", "1", "1.0", "si", "sì", "sí", "ja", "j", "oui"})
 _FALSE = frozenset({"no", "n", "false", "f", "0", "0.0", "nein", "non"})
 
-_NUMBER_UNIT = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)\s*([A-Za-z]+)\.?$")
 #: A clock duration: ``H:MM:SS`` or ``M:SS`` (seconds may have decimals), as watch apps write.
 _CLOCK = r"\s*(?:(\d+):)?(\d+):([0-5]?\d(?:[.,]\d+)?)\s*"
 #: An ISO 8601 duration such as ``PT1H2M3S``.
@@ -63,11 +64,14 @@ def _failures(pos: Any, check: str, values: Any, messages: Any) -> pd.DataFrame:
     return pd.DataFrame({"pos": pos, "check": check, "value": values, "message": messages})
 
 
+_NO_FAILURES = pd.DataFrame({c: pd.Series(dtype=object) for c in FAILURE_COLUMNS}).astype(
+    {"pos": np.int64}
+)
+
+
 def no_failures() -> pd.DataFrame:
     """Return an empty failure table."""
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in FAILURE_COLUMNS}).astype(
-        {"pos": np.int64}
-    )
+    return _NO_FAILURES.copy()
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -78,6 +82,26 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def all_strings(values: pd.Series) -> bool:
     """True when every non-missing value is a ``str`` (checked in C by pandas)."""
     return pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+
+
+def string_codes(raw: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
+    """Codes and distinct values of a column whose values are all text, else None.
+
+    Missing values get code -1. Converting the distinct values and taking them by code gives
+    what converting every value would, for each value-by-value conversion of this module.
+
+    >>> codes, uniques = string_codes(pd.Series(["a", " a", None, "a"], dtype=object))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 1, -1, 0], ['a', ' a'])
+    """
+    if isinstance(raw.dtype, pd.StringDtype):
+        pass
+    elif raw.dtype != object or not all_strings(raw):
+        return None
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.intp), pd.Series(
+        np.asarray(uniques, dtype=object), dtype=object
+    )
 
 
 def _as_text(raw: pd.Series) -> pd.Series:
@@ -149,7 +173,12 @@ def to_text(raw: pd.Series) -> pd.Series:
 
 
 def to_float(
-    raw: pd.Series, column: str, *, decimal: str = ".", unit: str | None = None
+    raw: pd.Series,
+    column: str,
+    *,
+    decimal: str = ".",
+    unit: str | None = None,
+    converted: list[tuple[int, str]] | None = None,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Convert a column to float64, in the column's own unit.
 
@@ -164,6 +193,12 @@ def to_float(
     unit : str or None, default=None
         The unit the values are given in (``units=`` of the readers); None means the column's
         own unit. Values are multiplied by the factor in :data:`lbprun.io.schema.UNIT_FACTORS`.
+        A value written with its own unit (``"20 mi"``) is converted with that unit instead
+        (:mod:`lbprun.io._suffixes`); a unit of another dimension or an unknown word is a
+        failure with check ``unit``.
+    converted : list or None, default=None
+        When given, ``(position, text)`` of every value read with its written unit is
+        appended to it.
 
     Returns
     -------
@@ -207,25 +242,19 @@ def to_float(
         _clock_minutes(text, values, missing, factor)
     bad = np.flatnonzero(values.isna().to_numpy() & ~missing)
     rows: list[tuple[int, str, Any, str]] = []
-    own = "km" if column.endswith("_km") else "min" if column.endswith("_min") else "m"
-    declared = own if unit is None else unit
+    written: list[tuple[int, float]] = []
     for pos in bad:
         value = raw.iloc[pos]
         text_value = str(text.iloc[pos]).strip()
-        match = _NUMBER_UNIT.match(text_value)
-        if match and factors:
-            number = float(match.group(1).replace(",", "."))
-            suffix = match.group(2).lower()
-            if suffix in factors and factors[suffix] == factors[declared]:
-                values.iloc[pos] = number
-                continue
-            if suffix in factors:
-                message = (
-                    f"{column} value {text_value!r} is in {suffix!r}, not {declared!r}; "
-                    f"pass units={{{column!r}: {suffix!r}}} to convert it."
-                )
-                rows.append((int(pos), "unit", value, message))
-                continue
+        number, message = read_suffix(text_value, column)
+        if number is not None:
+            written.append((int(pos), number))
+            if converted is not None:
+                converted.append((int(pos), text_value))
+            continue
+        if message is not None:
+            rows.append((int(pos), "unit", value, message))
+            continue
         if is_formula(text_value):
             message = (
                 f"{column} value {text_value!r} looks like a spreadsheet formula; lbprun reads "
@@ -239,8 +268,12 @@ def to_float(
         rows.append(
             (int(pos), "dtype", value, f"{column} must be a number; got {text_value!r}{hint}.")
         )
+    values = values * factor
+    if written:  # in the unit written with them, not the declared one
+        at, numbers = zip(*written, strict=True)
+        values.iloc[list(at)] = np.asarray(numbers, dtype=np.float64)
     failures = pd.DataFrame(rows, columns=FAILURE_COLUMNS) if rows else no_failures()
-    return values * factor, failures
+    return values, failures
 
 
 def _clock_minutes(text: pd.Series, values: pd.Series, missing: np.ndarray, factor: float) -> None:

@@ -205,32 +205,36 @@ def _scan_bytes(path: Path, d: int, offset: int, name: str) -> Layout:
                 if not np.all(np.where(opens, ok_open, ok_close)):
                     raise _Untrusted
             is_lf = a == _LF
-            breaks = is_lf | ((a == _CR) & (next_b != _LF))
-            ends = np.flatnonzero(breaks & outside)
-            delim = (a == d) & outside
+            breaks = a == _CR
+            if breaks.any():
+                breaks &= next_b != _LF
+                breaks |= is_lf
+            else:
+                breaks = is_lf
+            everywhere = not quoted and parity == 0  # no quote: every byte is outside
+            ends = np.flatnonzero(breaks if everywhere else breaks & outside)
+            delim = a == d
+            if not everywhere:
+                delim &= outside
             nonblank = blank_table[a]
-            dcum = np.cumsum(delim, dtype=np.int32)
-            ncum = np.cumsum(nonblank, dtype=np.int32)
-            lcum = np.cumsum(breaks, dtype=np.int32)
             if len(ends):
-                at_d = np.concatenate(([0], dcum[ends]))
-                at_n = np.concatenate(([0], ncum[ends]))
-                at_l = np.concatenate(([0], lcum[ends]))
-                fields = np.diff(at_d) + 1
+                starts = ends + 1  # records end here; sums run over [previous end + 1, end]
+                d_rec, d_tail = _segment_sums(delim, starts)
+                n_rec, n_tail = _segment_sums(nonblank, starts)
+                l_rec, l_tail = _segment_sums(breaks, starts)
+                fields = d_rec + 1
                 fields[0] += carry_fields
-                blank = np.diff(at_n)
+                blank = n_rec
                 blank[0] += carry_nonblank
-                extra = np.diff(at_l) - 1
+                extra = l_rec - 1
                 extra[0] += carry_lines
                 before = np.where(is_lf[ends] & (prev_b[ends] == _CR), prev_2[ends], prev_b[ends])
                 out.add(fields, blank, extra, before == d)
-                carry_fields = int(dcum[-1] - at_d[-1])
-                carry_nonblank = int(ncum[-1] - at_n[-1])
-                carry_lines = int(lcum[-1] - at_l[-1])
+                carry_fields, carry_nonblank, carry_lines = d_tail, n_tail, l_tail
             else:
-                carry_fields += int(dcum[-1])
-                carry_nonblank += int(ncum[-1])
-                carry_lines += int(lcum[-1])
+                carry_fields += int(np.count_nonzero(delim))
+                carry_nonblank += int(np.count_nonzero(nonblank))
+                carry_lines += int(np.count_nonzero(breaks))
             parity = int((qcum[-1] + parity) & 1)
             last_end = ends[-1] if len(ends) else -1
             tail = n - 1 - last_end
@@ -251,6 +255,17 @@ def _scan_bytes(path: Path, d: int, offset: int, name: str) -> Layout:
                     np.array([last == d]),
                 )
     return out.layout()
+
+
+def _segment_sums(flags: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, int]:
+    """Counts of True in ``[0, starts[0])``, ``[starts[0], starts[1])``, ... and after the last
+    start (the tail), without a cumulative sum over the block (``starts`` increasing)."""
+    n = len(flags)
+    if starts[-1] >= n:  # the block ends on a record end: an empty tail
+        sums = np.add.reduceat(flags, np.concatenate(([0], starts[:-1])), dtype=np.int64)
+        return sums, 0
+    sums = np.add.reduceat(flags, np.concatenate(([0], starts)), dtype=np.int64)
+    return sums[:-1], int(sums[-1])
 
 
 def _scan_csv(path: Path, delimiter: str, encoding: str, name: str) -> Layout:

@@ -101,8 +101,8 @@ def validate(
     checks): every failure is collected before anything is reported.
 
     CSV and Parquet files are read in chunks (``lbprun.io._formats.CHUNK_ROWS`` rows), so memory
-    does not grow with the file beyond 64-bit hashes of the key columns (about 16 bytes per
-    row, for duplicates across chunks). Date columns are first scanned over the whole file, so
+    does not grow with the file beyond 64-bit hashes of the key columns (about 32 bytes per
+    distinct key, for duplicates across chunks). Date columns are first scanned over the whole file, so
     a chunked file gets the same date format, failures and rows as a file read in one piece.
 
     Examples
@@ -326,7 +326,6 @@ def _split(
         else:
             data = data.reset_index(drop=True)
         data = data.drop(columns="_row")
-        data = data.copy()
     if len(rejected):
         rejected = rejected.sort_values("_row", kind="stable").reset_index(drop=True)
         why = rejected["_row"].map(reasons).astype(object).fillna("")

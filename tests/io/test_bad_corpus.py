@@ -115,7 +115,7 @@ def test_bad_file_rows_are_dropped_with_reasons(name):
 def test_corpus_messages_are_specific():
     with pytest.raises(DataValidationError, match=r"Did you mean 'asphalt'\?"):
         read.read_survey(BAD / "unknown_surface.csv")
-    with pytest.raises(DataValidationError, match=r"units=\{'distance_km': 'mi'\}"):
+    with pytest.raises(DataValidationError, match=r"unknown unit 'laps'"):
         read.read_activities(BAD / "miles_suffix.csv")
     with pytest.raises(DataValidationError, match="mixed date formats"):
         read.read_cohort(BAD / "mixed_date_formats.csv")

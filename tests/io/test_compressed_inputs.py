@@ -184,6 +184,34 @@ def test_compressed_workbook_reads_the_sheet_asked_for_or_the_first(tmp_path):
     assert frame["runner_id"].str.startswith("=HYPERLINK").any()
 
 
+def test_compressed_workbook_sheet_option_is_honoured(tmp_path):
+    book = tmp_path / "two_sheets.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        pd.DataFrame({"runner_id": ["a"], "lbp_12m": ["yes"]}).to_excel(
+            writer, sheet_name="first", index=False
+        )
+        pd.DataFrame({"runner_id": ["b", "c"], "lbp_12m": ["no", "yes"]}).to_excel(
+            writer, sheet_name="second", index=False
+        )
+    packed = tmp_path / "two_sheets.xlsx.gz"
+    packed.write_bytes(gzip.compress(book.read_bytes(), mtime=0))
+    assert read_survey(packed)["runner_id"].tolist() == ["a"]
+    assert read_survey(packed, sheet="second")["runner_id"].tolist() == ["b", "c"]
+
+
+@pytest.mark.parametrize("codec", sorted(PACK))
+def test_compressed_binary_file_with_a_plain_name_is_read_through_the_codec(codec, tmp_path):
+    frame = pd.DataFrame({"runner_id": ["a", "b"], "lbp_12m": [True, False], "age": [30.0, 41]})
+    plain = tmp_path / "plain.parquet"
+    frame.to_parquet(plain)
+    expected = read_survey(plain)
+    lying = tmp_path / "survey.parquet"  # compressed, but named as plain Parquet
+    lying.write_bytes(PACK[codec](plain.read_bytes()))
+    read = read_survey(lying)
+    pd.testing.assert_frame_equal(read, expected)
+    assert f"read through {codec} decompression" in " ".join(_notes(read))
+
+
 # -- tables: limits, cuts and damage -----------------------------------------------------------
 
 

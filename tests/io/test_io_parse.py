@@ -62,7 +62,8 @@ def test_numbers_decimal_comma_units_and_formulas():
     values, bad = _parse.to_float(raw, "distance_km", decimal=",")
     assert values.tolist()[:3] == [12.5, 1234.5, 7.0]
     assert np.isnan(values.iloc[3]) and values.iloc[7] == 3.0 and values.iloc[8] == -2.0
-    assert bad.set_index("pos")["check"].to_dict() == {4: "unit", 5: "formula", 6: "dtype"}
+    assert values.iloc[4] == 5 * 1.609344  # "5 mi" read with its own unit
+    assert bad.set_index("pos")["check"].to_dict() == {5: "formula", 6: "dtype"}
     dot, bad = _parse.to_float(pd.Series(["12,5"]), "age")
     assert np.isnan(dot.iloc[0]) and "decimal comma" in bad["message"].iloc[0]
 
