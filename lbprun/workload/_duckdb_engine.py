@@ -323,7 +323,9 @@ def _spikes_sql(window_days: int, order: str, frame_source: bool) -> str:
         FROM lbprun_runs)
     SELECT {keep.replace(", day", "")}, day AS date, {rest}distance_km,
            longest AS {_ident(longest)},
-           100.0 * (distance_km / longest - 1.0) AS spike_pct,
+           CASE WHEN longest = 0 AND distance_km > 0 THEN 'Infinity'::DOUBLE
+                WHEN longest = 0 THEN 'NaN'::DOUBLE
+                ELSE 100.0 * (distance_km / longest - 1.0) END AS spike_pct,
            COALESCE(distance_km > longest, false) AS is_spike
     FROM prev
     """

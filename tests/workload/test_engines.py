@@ -416,3 +416,19 @@ def test_local_date_of_tz_aware_start_times(client):
     for engine in ("duckdb", "dask"):
         assert_same(expected, run("weekly_load", runs, engine=engine))
         assert_same(acwr(runs), run("acwr", runs, engine=engine))
+
+
+def test_duckdb_spike_after_a_zero_km_longest_run_is_infinite_as_in_the_kernel():
+    # DuckDB 1.0 divides by zero to NULL, later releases to +inf: the engine says which.
+    runs = pd.DataFrame(
+        {
+            "runner_id": ["a", "a", "a"],
+            "date": pd.to_datetime(["2024-02-26", "2024-02-27", "2024-02-28"]),
+            "distance_km": [0.0, 0.01, 0.0],
+            "duration_min": [0.0, 0.06, 0.0],
+        }
+    )
+    expected = compute_workload(runs)["runs"]
+    got = run_workload(runs, engine="duckdb")["runs"]
+    assert np.isinf(expected["spike_pct"].iloc[1])
+    assert_same(expected, got)
