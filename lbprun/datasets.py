@@ -2,7 +2,10 @@
 
 The example files are synthetic (drawn by :mod:`lbprun.simulate` with documented seeds by
 ``analyses/make_example_data.py``, CC0) and listed with their checksums by
-:func:`list_datasets`. Columns follow :mod:`lbprun.io.schema`: identifiers and design labels are
+:func:`list_datasets`. Published figures on LBP in runners come from :func:`load_published`,
+each table with its source, DOI and caveats in ``attrs``; the real Running Injury Clinic
+subject table (CC BY 4.0, attribution in ``attrs``) from :func:`load_clinic_data` and, read
+through lbprun's validated survey reader, :func:`read_clinic_data`. Columns follow :mod:`lbprun.io.schema`: identifiers and design labels are
 ``string``, yes/no columns nullable ``boolean``, sex and surface ``category`` with the schema's
 labels, dates ``datetime64[ns]``.
 
@@ -30,11 +33,14 @@ from lbprun.io.schema import SCHEMAS
 
 __all__ = [
     "list_datasets",
+    "load_clinic_data",
     "load_example_activities",
     "load_example_cohort",
     "load_example_episodes",
     "load_example_survey",
     "load_example_truth",
+    "load_published",
+    "read_clinic_data",
 ]
 
 #: Bundled tables: name -> (file under ``lbprun/data``, table kind, description).
@@ -258,3 +264,24 @@ def list_datasets() -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+# Re-exported here, where they are documented; the constants stay importable for tests.
+from lbprun._clinic_data import (  # noqa: E402
+    CLINIC_ATTRIBUTION as CLINIC_ATTRIBUTION,
+)
+from lbprun._clinic_data import (  # noqa: E402
+    CLINIC_COLUMNS as CLINIC_COLUMNS,
+)
+from lbprun._clinic_data import (  # noqa: E402
+    CLINIC_FILE as CLINIC_FILE,
+)
+from lbprun._clinic_data import (  # noqa: E402
+    CLINIC_SHA256 as CLINIC_SHA256,
+)
+from lbprun._clinic_data import (  # noqa: E402
+    LOW_BACK_JOINTS as LOW_BACK_JOINTS,
+)
+from lbprun._clinic_data import load_clinic_data, read_clinic_data  # noqa: E402
+from lbprun._published import PUBLISHED as PUBLISHED  # noqa: E402
+from lbprun._published import load_published  # noqa: E402
