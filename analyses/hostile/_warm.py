@@ -14,6 +14,9 @@ import pandas as pd
 import lbprun
 import lbprun.cli
 
+for _public in lbprun.__all__:  # `import lbprun` is lazy: load every public module now
+    getattr(lbprun, _public)
+
 for _name in ("openpyxl", "pyarrow.parquet", "pyreadstat", "fitdecode", "lbprun.io.write"):
     try:
         importlib.import_module(_name)
