@@ -55,6 +55,10 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+#: Pause before the closed-loop step, so that it does not measure a backlog.
+_DRAIN_SECONDS = 5.0
+
+
 async def _fixed_rate(client: httpx.AsyncClient, url: str, rate: float, seconds: float) -> dict:
     count = int(rate * seconds)
     latencies: list[float] = []
@@ -131,7 +135,11 @@ async def _run(url: str, rates: list[float], seconds: float, workers: int, budge
             steps.append(step)
             if step["answered"] < 0.9 * step["requests"]:
                 break
-        saturation = await _saturation(client, url, workers, min(seconds, budget - used))
+        # let the server drain what an overloaded step left in flight before the closed loop
+        await asyncio.sleep(_DRAIN_SECONDS)
+        for _ in range(20):
+            await client.post(url, json=RUNNER)
+        saturation = await _saturation(client, url, workers, max(seconds, 2.0))
     return {"rates": steps, "saturation": saturation}
 
 
