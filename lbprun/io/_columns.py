@@ -22,6 +22,10 @@ from lbprun.io.schema import UNIT_FACTORS, TableSchema
 
 __all__ = ["check_units", "resolve_columns"]
 
+#: lbprun names matched only when a header is written exactly so: a header "Weight" is body
+#: weight in many runner tables, and must never become the survey's sampling weight unasked.
+_EXACT_ONLY = frozenset({"weight"})
+
 
 def _norm(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
@@ -42,7 +46,9 @@ def resolve_columns(
 
     Explicit ``columns`` come first; other headers that match an lbprun name once lower-cased
     with spaces and punctuation as ``_`` (``"Runner ID"`` -> ``runner_id``) are renamed too.
-    An explicit target that is not an lbprun column of the table kind gives a
+    The sampling ``weight`` is matched only by a header written exactly ``weight`` (a
+    ``"Weight"`` column is often body weight). An explicit target that is not an lbprun column
+    of the table kind gives a
     :class:`~lbprun.exceptions.DataQualityWarning` (the column is kept unvalidated).
     """
     if columns is not None and not isinstance(columns, Mapping):
@@ -72,6 +78,8 @@ def resolve_columns(
         if name in rename or name in schema.names:
             continue
         key = _norm(name)
+        if key in _EXACT_ONLY and name != key:
+            continue  # "Weight" is as often body weight (kg) as a sampling weight
         if key in schema.names and key not in taken:
             rename[name] = key
             taken.add(key)

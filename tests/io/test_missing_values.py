@@ -201,3 +201,15 @@ def test_reading_record_becomes_notes_of_later_estimates(tmp_path):
     assert reading_notes(kept) == [f"{path}: invalid values set to missing on reading (age: 1)."]
     assert reading_notes(pd.DataFrame({"a": [1]})) == []
     assert reading_notes(None) == []
+
+
+def test_a_weight_header_in_other_case_is_not_taken_for_the_sampling_weight():
+    frame = pd.DataFrame(
+        {"runner_id": ["a", "b"], "lbp_12m": ["yes", "no"], "Weight": [71.5, -1.0]}
+    )
+    data = read_survey(frame)
+    assert "weight" not in data.columns and data["Weight"].tolist() == [71.5, -1.0]
+    exact = read_survey(frame.rename(columns={"Weight": "weight"}), on_error="drop")
+    assert exact.rows_rejected == 1  # a negative sampling weight is a failure
+    mapped = read_survey(frame, columns={"Weight": "weight"}, on_error="drop")
+    assert mapped.rows_rejected == 1
