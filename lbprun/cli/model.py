@@ -31,8 +31,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lbprun.cli._model_options import add_design_options, spline, split_list, survey_design
 from lbprun.cli._reading import InputReader, add_reader_options
-from lbprun.cli.risk import _spline, _split
 
 __all__ = ["register", "run_develop", "run_schema", "run_show"]
 
@@ -74,13 +74,13 @@ def _register_develop(actions: Any) -> None:
     parser.add_argument("file", help="the survey file (CSV/TSV, xlsx, parquet, dta, sav)")
     parser.add_argument("--outcome", default="lbp_12m", help="0/1 outcome (default lbp_12m)")
     parser.add_argument(
-        "--predictors", required=True, type=_split, help="comma-separated predictor columns"
+        "--predictors", required=True, type=split_list, help="comma-separated predictor columns"
     )
     parser.add_argument(
         "--spline",
         action="append",
         default=[],
-        type=_spline,
+        type=spline,
         metavar="COLUMN:KNOTS",
         help="restricted cubic spline with 3-7 knots (repeatable)",
     )
@@ -92,9 +92,7 @@ def _register_develop(actions: Any) -> None:
         help="reference level of a categorical predictor (repeatable)",
     )
     parser.add_argument("--penalty", choices=("firth",), help="Firth penalised likelihood")
-    parser.add_argument("--cluster", help="survey design: PSU (cluster) column")
-    parser.add_argument("--strata", help="survey design: strata column")
-    parser.add_argument("--weights", help="survey design: sampling-weight column")
+    add_design_options(parser)
     parser.add_argument(
         "--validation",
         default="bootstrap",
@@ -124,7 +122,6 @@ def run_develop(args: argparse.Namespace) -> int:
     from lbprun.cli._clinic_show import performance_text
     from lbprun.cli._config import UsageError
     from lbprun.clinic import develop_risk_model
-    from lbprun.measures.survey import SurveyDesign
 
     if Path(args.out).suffix.lower() != ".json":
         raise UsageError(f"--out must end in .json (a model file); got {args.out!r}.")
@@ -140,11 +137,7 @@ def run_develop(args: argparse.Namespace) -> int:
     (settings,) = reader.plan([(args.file, args.kind)])
     data = reader.read(args.file, args.kind, settings)
     reader.finish()
-    design = None
-    if args.cluster or args.strata or args.weights:
-        design = SurveyDesign(
-            cluster=args.cluster, strata=args.strata, weights=args.weights, nest=True
-        )
+    design = survey_design(args)
     try:
         developed = develop_risk_model(
             data,

@@ -26,6 +26,7 @@ import argparse
 import json
 from typing import Any
 
+from lbprun.cli._model_options import add_design_options, survey_design
 from lbprun.cli._output import add_out, check_extension, print_csv, write_out
 from lbprun.cli._reading import InputReader, add_reader_options
 
@@ -53,9 +54,7 @@ def register(subparsers: Any) -> None:
         "with a design logit (default), beta, likelihood, mean",
     )
     parser.add_argument("--level", type=float, default=0.95, help="confidence level (0.95)")
-    parser.add_argument("--cluster", help="survey design: PSU (cluster) column")
-    parser.add_argument("--strata", help="survey design: strata column")
-    parser.add_argument("--weights", help="survey design: sampling-weight column")
+    add_design_options(parser)
     parser.add_argument(
         "--case-definition", help="text describing the case definition of the outcome"
     )
@@ -73,18 +72,13 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Estimate and print the prevalence; return the exit code (0 on success)."""
     from lbprun.measures.prevalence import prevalence
-    from lbprun.measures.survey import SurveyDesign
 
     check_extension(args.out, "--out")
     reader = InputReader(args, "prevalence")
     (settings,) = reader.plan([(args.file, args.kind)])
     data = reader.read(args.file, args.kind, settings)
     reader.finish()
-    design = None
-    if args.cluster or args.strata or args.weights:
-        design = SurveyDesign(
-            cluster=args.cluster, strata=args.strata, weights=args.weights, nest=True
-        )
+    design = survey_design(args)
     result = prevalence(
         data,
         args.outcome,

@@ -27,21 +27,11 @@ import argparse
 import json
 from typing import Any
 
+from lbprun.cli._model_options import add_design_options, spline, split_list, survey_design
 from lbprun.cli._output import add_out, check_extension, print_csv, write_out
 from lbprun.cli._reading import InputReader, add_reader_options
 
 __all__ = ["register", "run"]
-
-
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
-def _spline(text: str) -> tuple[str, int]:
-    name, _, knots = text.partition(":")
-    if not knots.isdigit():
-        raise argparse.ArgumentTypeError(f"--spline must look like COLUMN:KNOTS; got {text!r}.")
-    return name, int(knots)
 
 
 def register(subparsers: Any) -> None:
@@ -57,7 +47,7 @@ def register(subparsers: Any) -> None:
         "--outcome", default="lbp_12m", help="0/1 outcome column (default lbp_12m)"
     )
     parser.add_argument(
-        "--predictors", required=True, type=_split, help="comma-separated predictor columns"
+        "--predictors", required=True, type=split_list, help="comma-separated predictor columns"
     )
     parser.add_argument(
         "--reference",
@@ -77,7 +67,7 @@ def register(subparsers: Any) -> None:
         "--spline",
         action="append",
         default=[],
-        type=_spline,
+        type=spline,
         metavar="COLUMN:KNOTS",
         help="restricted cubic spline with 3-7 knots (repeatable)",
     )
@@ -86,9 +76,7 @@ def register(subparsers: Any) -> None:
         "--interval", default="wald", choices=("wald", "profile"), help="interval method"
     )
     parser.add_argument("--level", type=float, default=0.95, help="confidence level (0.95)")
-    parser.add_argument("--cluster", help="survey design: PSU (cluster) column")
-    parser.add_argument("--strata", help="survey design: strata column")
-    parser.add_argument("--weights", help="survey design: sampling-weight column")
+    add_design_options(parser)
     parser.add_argument("--robust-cluster", help="cluster-robust SEs by this column (ML fit)")
     parser.add_argument(
         "--log-odds", action="store_true", help="report log odds instead of odds ratios"
@@ -105,7 +93,6 @@ def run(args: argparse.Namespace) -> int:
     """Fit and print the risk-factor model; return the exit code (0 on success)."""
     from lbprun._checks import ArgumentError
     from lbprun._result import to_jsonable
-    from lbprun.measures.survey import SurveyDesign
     from lbprun.models.risk_factors import fit_risk_factors
 
     check_extension(args.out, "--out")
@@ -121,18 +108,14 @@ def run(args: argparse.Namespace) -> int:
         references[column] = level
     per = {}
     for item in args.per:
-        column, sep, units = item.partition("=")
+        column, _, units = item.partition("=")
         try:
-            per[column] = float(units) if sep else None
+            per[column] = float(units)
         except ValueError:
-            per[column] = None
-        if per[column] is None:
-            raise ArgumentError(f"--per must look like COLUMN=UNITS (a number); got {item!r}.")
-    design = None
-    if args.cluster or args.strata or args.weights:
-        design = SurveyDesign(
-            cluster=args.cluster, strata=args.strata, weights=args.weights, nest=True
-        )
+            raise ArgumentError(
+                f"--per must look like COLUMN=UNITS (a number); got {item!r}."
+            ) from None
+    design = survey_design(args)
     result = fit_risk_factors(
         data,
         args.outcome,
