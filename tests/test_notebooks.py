@@ -1,28 +1,83 @@
-"""Execute every notebook in ``notebooks/``: each asserts the figures it reproduces.
+"""The notebooks in ``notebooks/``: paired, stored clean, and executed the way a user runs them.
 
-Notebooks are kept as jupytext percent scripts (``*.py``) so they diff cleanly; the test turns
-each into a notebook and runs it in a real Jupyter kernel.
+Each notebook is a real Jupyter notebook (``.ipynb``, outputs stripped) paired by jupytext with
+a percent script (``.py``) for readable diffs. The tests check that the two hold the same cells,
+then run every notebook with ``jupyter nbconvert --execute`` in a fresh kernel. Each notebook
+asserts the figures it reproduces, so a figure that drifts fails its notebook, and the test.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.py"))
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+SCRIPTS = sorted(NOTEBOOK_DIR.glob("*.py"))
+
+
+def _cells(notebook) -> list[tuple[str, str]]:
+    return [(cell["cell_type"], cell["source"].strip()) for cell in notebook["cells"]]
+
+
+def test_every_notebook_has_its_paired_script_and_no_other_files_stray():
+    assert NOTEBOOKS, "no notebooks found"
+    assert [p.stem for p in NOTEBOOKS] == [p.stem for p in SCRIPTS]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_and_its_assertions_hold(path, tmp_path, monkeypatch):
+def test_notebook_and_script_hold_the_same_cells_and_no_outputs(path):
     jupytext = pytest.importorskip("jupytext")
-    nbclient = pytest.importorskip("nbclient")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    notebook = jupytext.read(path)
-    client = nbclient.NotebookClient(
-        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
-    )
-    client.execute()
-    outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
+    nbformat = pytest.importorskip("nbformat")
+    stored = nbformat.read(path, as_version=4)
+    script = jupytext.read(path.with_suffix(".py"))
+    assert _cells(stored) == _cells(script), f"{path.name} and its .py differ: run jupytext --sync"
+    assert stored.metadata["jupytext"]["formats"] == "ipynb,py:percent"
+    assert stored.metadata["kernelspec"]["name"] == "python3"
+    for cell in stored.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, (
+                f"{path.name} is stored with outputs: strip them before committing"
+            )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_executes_with_nbconvert_and_its_assertions_hold(path, tmp_path):
+    pytest.importorskip("nbconvert")
+    source = tmp_path / path.name
+    source.write_bytes(path.read_bytes())
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--ExecutePreprocessor.timeout=600",
+        "--output",
+        "executed",
+        str(source),
+    ]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-4000:]
+    executed = json.loads((tmp_path / "executed.ipynb").read_text())
+    outputs = [o for cell in executed["cells"] for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
-    assert any(cell.cell_type == "code" for cell in notebook.cells)
+    code = "\n".join("".join(c["source"]) for c in executed["cells"] if c["cell_type"] == "code")
+    assert "assert " in code, f"{path.name} asserts nothing it reproduces"
+
+
+def test_jupyter_lab_comes_with_the_notebooks_extra():
+    pytest.importorskip("jupyterlab")
+    done = subprocess.run(
+        [sys.executable, "-m", "jupyterlab", "--version"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()[0].isdigit()
