@@ -233,33 +233,73 @@ def _count_rows(raw: bytes, filename: str) -> int:
     return max(text.count(b"\n") - 1, 0)
 
 
+def _bundled_tables():
+    """Yield ``(name, file, kind, description, loader)`` for every bundled table."""
+    loaders = {
+        "example_survey": "load_example_survey()",
+        "example_activities": "load_example_activities()",
+        "example_cohort": "load_example_cohort()",
+        "example_episodes": "load_example_episodes()",
+    }
+    for name, (filename, kind, description) in DATASETS.items():
+        yield name, filename, kind, description, loaders[name]
+    for name, meta in PUBLISHED.items():
+        yield (
+            name,
+            f"published/{meta['file']}",
+            "published",
+            meta["source"],
+            f"load_published({name!r})",
+        )
+    yield (
+        "clinic_data",
+        CLINIC_FILE,
+        "clinic (real)",
+        "Running Injury Clinic (Calgary) subject table: 1,832 visits of 1,402 runners with "
+        "the injured joint; CC BY 4.0, attribution in the loaded frame's attrs.",
+        "load_clinic_data()",
+    )
+
+
 def list_datasets() -> pd.DataFrame:
-    """List the bundled tables with their size and checksum.
+    """List every bundled table: synthetic examples, published figures and real clinic data.
 
     Returns
     -------
     pandas.DataFrame
-        One row per table: ``name, file, kind, rows, description, sha256`` (of the file's
-        bytes, as listed in ``data/README.md``).
+        One row per table: ``name, file, kind, rows, description, loader, sha256`` (of the
+        file's bytes, as listed in ``data/README.md``). ``kind`` is the table kind of lbprun's
+        readers for the synthetic examples, ``"published"`` for figures from the literature
+        (:func:`load_published`) and ``"clinic (real)"`` for the Running Injury Clinic data
+        (:func:`load_clinic_data`); ``loader`` is the call that loads the table.
 
     Examples
     --------
     >>> table = list_datasets()
-    >>> table["name"].tolist()
+    >>> table["name"].tolist()[:4]
     ['example_survey', 'example_activities', 'example_cohort', 'example_episodes']
     >>> int(table.loc[0, "rows"])
     2500
+    >>> table.set_index("name").loc["clinic_data", "loader"]
+    'load_clinic_data()'
     """
     rows = []
-    for name, (filename, kind, description) in DATASETS.items():
+    for name, filename, kind, description, loader in _bundled_tables():
         raw = _path(filename).read_bytes()
+        if kind == "published":
+            n_rows = len(load_published(name))
+        elif name == "clinic_data":  # quoted fields span lines: count parsed rows
+            n_rows = len(load_clinic_data())
+        else:
+            n_rows = _count_rows(raw, filename)
         rows.append(
             {
                 "name": name,
                 "file": filename,
                 "kind": kind,
-                "rows": _count_rows(raw, filename),
+                "rows": n_rows,
                 "description": description,
+                "loader": loader,
                 "sha256": hashlib.sha256(raw).hexdigest(),
             }
         )

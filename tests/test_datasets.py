@@ -115,13 +115,49 @@ def test_activities_loader_matches_the_reader_on_the_decompressed_file(tmp_path)
 
 def test_list_datasets_rows_and_checksums():
     table = datasets.list_datasets()
-    assert list(table.columns) == ["name", "file", "kind", "rows", "description", "sha256"]
-    assert table["name"].tolist() == list(LOADERS)
+    assert list(table.columns) == [
+        "name",
+        "file",
+        "kind",
+        "rows",
+        "description",
+        "loader",
+        "sha256",
+    ]
+    examples = table[table["name"].isin(list(LOADERS))]
+    assert examples["name"].tolist() == list(LOADERS)
     readme = _readme_checksums()
-    for row in table.itertuples():
+    for row in examples.itertuples():
         assert row.rows == len(LOADERS[row.name]())
         assert row.sha256 == _sha256(DATA / row.file) == readme[row.file]
         assert row.description
+
+
+def test_list_datasets_names_every_published_table_and_the_clinic_data_with_its_loader():
+    table = datasets.list_datasets().set_index("name")
+    published = table[table["kind"] == "published"]
+    assert sorted(published.index) == sorted(datasets.PUBLISHED)
+    namespace = {
+        "load_published": datasets.load_published,
+        "load_clinic_data": datasets.load_clinic_data,
+    }
+    for name, row in published.iterrows():
+        loaded = eval(row["loader"], {}, namespace)  # the listed call is the loader's real call
+        assert len(loaded) == row["rows"] > 0
+        assert row["sha256"] == _sha256(DATA / row["file"])
+        assert row["description"] == datasets.PUBLISHED[name]["source"]
+    clinic = table.loc["clinic_data"]
+    assert clinic["kind"] == "clinic (real)" and clinic["loader"] == "load_clinic_data()"
+    assert clinic["rows"] == len(datasets.load_clinic_data()) == 1832
+    assert clinic["sha256"] == datasets.CLINIC_SHA256
+    assert set(table["kind"]) == {
+        "survey",
+        "activities",
+        "cohort",
+        "episodes",
+        "published",
+        "clinic (real)",
+    }
 
 
 def test_example_tables_are_consistent_with_each_other_and_the_truth():
