@@ -1,0 +1,247 @@
+"""Small-cell suppression of count tables, with complementary suppression and an exact audit.
+
+A count from 1 to ``threshold - 1`` (1–10 by default, the CMS cell-size rule) is never shown:
+it is printed as ``"<11"`` (*primary* suppression). Because a table's margins are published, one
+hidden cell in a row could be recovered by subtraction, so further cells are hidden
+(*complementary* suppression) until no hidden cell can be worked out from what is shown. The
+final check is exact: for every hidden cell a linear programme finds the smallest and largest
+value consistent with everything published (shown cells, shown margins, the ``<11`` bounds and
+non-negativity); a cell whose range is a single value would be disclosed, so another cell on one
+of its lines is hidden and the audit repeats.
+
+Zeros are shown: a structural or sampling zero discloses no person. Percentages and intervals
+computed from a hidden cell are hidden with it (:func:`derived_mask`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+
+from lbprun._checks import ArgumentError, check_positive_int
+
+__all__ = ["SuppressedTable", "derived_mask", "suppress_counts"]
+
+#: The default threshold: counts 1–10 are hidden (CMS cell-size suppression policy).
+DEFAULT_THRESHOLD = 11
+
+_PRIMARY, _COMPLEMENTARY = 1, 2
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class SuppressedTable:
+    """A count table with its margins and which entries are hidden.
+
+    Attributes
+    ----------
+    counts : pandas.DataFrame
+        The full table with margins: interior cells, a ``"Total"`` column (row totals) and a
+        ``"Total"`` row (column totals, grand total in the corner).
+    status : pandas.DataFrame
+        Same shape: 0 shown, 1 hidden because it is a small count (primary), 2 hidden so that a
+        small count cannot be derived (complementary).
+    threshold : int
+        Non-zero counts below this are hidden.
+    """
+
+    counts: pd.DataFrame
+    status: pd.DataFrame
+    threshold: int
+
+    @property
+    def hidden(self) -> pd.DataFrame:
+        """Boolean mask of the hidden entries (primary or complementary)."""
+        return self.status > 0
+
+    def display(self, *, complementary: str = "suppressed") -> pd.DataFrame:
+        """The table as it may be published: hidden counts replaced by text.
+
+        Parameters
+        ----------
+        complementary : str
+            Text shown for a cell hidden only to protect another.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Strings: counts, ``"<11"`` (or ``"<threshold"``) and ``complementary``.
+        """
+        shown = self.counts.astype("int64").astype(str)
+        shown = shown.mask(self.status == _PRIMARY, f"<{self.threshold}")
+        return shown.mask(self.status == _COMPLEMENTARY, complementary)
+
+
+def _with_margins(interior: pd.DataFrame) -> pd.DataFrame:
+    full = interior.copy()
+    full["Total"] = interior.sum(axis=1)
+    full.loc["Total"] = full.sum(axis=0)
+    return full
+
+
+def _lines(n_rows: int, n_cols: int) -> list[tuple[list[tuple[int, int]], tuple[int, int]]]:
+    """Every additive relation of the full table: (members, total)."""
+    lines = []
+    for i in range(n_rows + 1):
+        lines.append(([(i, j) for j in range(n_cols)], (i, n_cols)))
+    for j in range(n_cols + 1):
+        lines.append(([(i, j) for i in range(n_rows)], (n_rows, j)))
+    return lines
+
+
+def _complement_one(values: np.ndarray, status: np.ndarray, line) -> bool:
+    """Hide one more entry of ``line`` if exactly one of its entries is hidden."""
+    members, total = line
+    entries = [*members, total]
+    if sum(status[e] > 0 for e in entries) != 1:
+        return False
+    candidates = [e for e in members if status[e] == 0 and values[e] > 0]
+    if not candidates:
+        candidates = [e for e in entries if status[e] == 0]
+    if not candidates:
+        return False
+    status[min(candidates, key=lambda e: (values[e], e))] = _COMPLEMENTARY
+    return True
+
+
+def _feasible_range(values, status, lines, threshold, target) -> tuple[float, float]:
+    """Smallest and largest value of hidden entry ``target`` given all that is published."""
+    hidden = list(zip(*np.nonzero(status > 0), strict=True))
+    index = {e: k for k, e in enumerate(hidden)}
+    a_eq, b_eq = [], []
+    for members, total in lines:
+        row = np.zeros(len(hidden))
+        rhs = 0.0
+        for e in members:
+            if e in index:
+                row[index[e]] += 1.0
+            else:
+                rhs -= values[e]
+        if total in index:
+            row[index[total]] -= 1.0
+        else:
+            rhs += values[total]
+        if row.any():
+            a_eq.append(row)
+            b_eq.append(rhs)
+    bounds = [(1, threshold - 1) if status[e] == _PRIMARY else (0, None) for e in hidden]
+    cost = np.zeros(len(hidden))
+    cost[index[target]] = 1.0
+    low = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    high = linprog(-cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    return float(low.fun), float(-high.fun) if high.status == 0 else np.inf
+
+
+def _disclosed(values, status, lines, threshold) -> tuple[int, int] | None:
+    for target in zip(*np.nonzero(status > 0), strict=True):
+        low, high = _feasible_range(values, status, lines, threshold, target)
+        if high - low < 1.0 - 1e-9:
+            return target
+    return None
+
+
+def suppress_counts(
+    counts: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD
+) -> SuppressedTable:
+    """Hide small counts of a two-way table and every entry from which one could be derived.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Interior counts (non-negative integers), rows and columns labelled; margins are added.
+    threshold : int
+        Non-zero counts below it are hidden (11: counts 1–10 hidden, as the CMS cell-size rule;
+        5 hides 1–4).
+
+    Returns
+    -------
+    SuppressedTable
+        The table with margins and the status of each entry.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame(
+    ...     {"lbp": [3, 40, 55], "no_lbp": [60, 210, 190]}, index=["F", "M", "X"]
+    ... )
+    >>> suppress_counts(table).display()
+                  lbp      no_lbp Total
+    F             <11  suppressed    63
+    M      suppressed  suppressed   250
+    X              55         190   245
+    Total          98         460   558
+
+    Row F's total and the column totals are shown, yet F's 3 cases cannot be worked out: the
+    four hidden cells move together (F's cases up by one, F's non-cases down by one, and M's
+    the other way round).
+    """
+    threshold = check_positive_int(threshold, "threshold")
+    interior = counts.astype("int64")
+    if (interior.to_numpy() < 0).any():
+        raise ArgumentError("counts must be non-negative integers.")
+    full = _with_margins(interior)
+    values = full.to_numpy(dtype="int64")
+    status = np.where((values > 0) & (values < threshold), _PRIMARY, 0)
+    n_rows, n_cols = interior.shape
+    lines = _lines(n_rows, n_cols)
+    while True:
+        while any(_complement_one(values, status, line) for line in lines):
+            pass
+        target = _disclosed(values, status, lines, threshold)
+        if target is None:
+            break
+        _hide_next_to(values, status, lines, target)
+    return SuppressedTable(
+        counts=full,
+        status=pd.DataFrame(status, index=full.index, columns=full.columns),
+        threshold=threshold,
+    )
+
+
+def _hide_next_to(values, status, lines, target) -> None:
+    """Hide the smallest shown entry on a line through a disclosed entry."""
+    candidates = []
+    for members, total in lines:
+        entries = [*members, total]
+        if target in entries:
+            candidates += [e for e in entries if status[e] == 0]
+    if not candidates:  # pragma: no cover - a fully hidden table discloses nothing
+        raise RuntimeError("no entry left to hide")
+    interior = [e for e in candidates if e[0] < values.shape[0] - 1 and e[1] < values.shape[1] - 1]
+    pool = [e for e in interior if values[e] > 0] or interior or candidates
+    status[min(pool, key=lambda e: (values[e], e))] = _COMPLEMENTARY
+
+
+def derived_mask(table: SuppressedTable, *, axis: str = "rows") -> pd.Series:
+    """Which row (or column) percentages must be hidden because they rest on a hidden count.
+
+    A row percentage ``cell / row total`` discloses the cell when the total is shown, and the
+    total when the cell is shown; it is hidden whenever any entry of that row is hidden.
+
+    Parameters
+    ----------
+    table : SuppressedTable
+        The result of :func:`suppress_counts`.
+    axis : {"rows", "columns"}
+        Percentages within rows or within columns.
+
+    Returns
+    -------
+    pandas.Series
+        Boolean, indexed by row (or column) label, margins included.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = suppress_counts(pd.DataFrame({"yes": [3, 40, 55], "no": [60, 210, 190]}))
+    >>> derived_mask(t).tolist()
+    [True, True, False, False]
+    """
+    hidden = table.hidden
+    if axis == "rows":
+        return hidden.any(axis=1)
+    if axis == "columns":
+        return hidden.any(axis=0)
+    raise ArgumentError(f"axis must be 'rows' or 'columns', got {axis!r}")
