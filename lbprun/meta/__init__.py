@@ -2,9 +2,11 @@
 
 * :func:`prevalence_effect_sizes`: study-level logit, Freeman–Tukey or raw proportions
   (metafor ``escalc`` ``"PLO"``, ``"PFT"``, ``"PR"``).
-* :func:`pool_prevalence`: random-effects pooling (DL, REML, PM, ML; Knapp–Hartung) or the
-  random-intercept logistic model (GLMM), with prediction intervals, heterogeneity, subgroups,
-  leave-one-out and forest / funnel plots, in a :class:`PrevalenceMetaResult`.
+* :func:`pool_prevalence`: random-effects pooling (DL, REML, PM, ML; Knapp–Hartung), the
+  equal-effects model (EE), weighted or unweighted, or the random-intercept logistic model
+  (GLMM, with rma.glmm's Wald and likelihood-ratio heterogeneity tests and subgroup
+  moderator test), with prediction intervals, heterogeneity, subgroups, leave-one-out and
+  forest / funnel plots, in a :class:`PrevalenceMetaResult`.
 
 Examples
 --------

@@ -21,8 +21,8 @@ class PrevalenceMetaResult(Result):
     table : pandas.DataFrame
         One row for the pooled estimate (``group="overall"``) and one per subgroup: ``group, k,
         estimate, ci_low, ci_high, pi_low, pi_high`` (proportions), ``estimate_link,
-        std_error, ci_low_link, ci_high_link`` (link scale), ``tau2, i2, h2, q, q_p, measure,
-        method, level``.
+        std_error, ci_low_link, ci_high_link`` (link scale), ``tau2, i2, h2, q, q_p, q_wald,
+        q_wald_p, q_lrt, q_lrt_p, measure, method, level``.
     studies : pandas.DataFrame
         One row per study: ``study, cases, n, proportion, ci_low, ci_high`` (exact
         Clopper–Pearson, as R's ``binom.test``), ``yi, vi, weight`` (percent of the
@@ -33,6 +33,8 @@ class PrevalenceMetaResult(Result):
         Confidence level of every interval.
     knha : bool
         Whether the Knapp–Hartung adjustment was used.
+    weighted : bool
+        False for the unweighted average (metafor ``weighted = FALSE``).
     k : int
         Number of studies pooled.
     estimate, ci_low, ci_high : float
@@ -47,10 +49,15 @@ class PrevalenceMetaResult(Result):
         I² (percent) and H² with metafor's typical within-study variance.
     q, q_p : float
         Cochran's Q (fixed-effect weights) and its chi-squared p-value on k - 1 df (for the
-        GLMM: the Wald test of heterogeneity is not computed and both are NaN).
+        GLMM: NaN; see ``q_wald`` and ``q_lrt``).
+    q_wald, q_wald_p, q_lrt, q_lrt_p : float
+        GLMM only (NaN otherwise): the Wald-type and likelihood-ratio tests for heterogeneity
+        of ``rma.glmm`` (``QE.Wld``, ``QE.LRT``) and their chi-squared p-values on k - 1 df.
     subgroup_test : dict or None
         With ``subgroup=``: the mixed-effects model with the subgroup as moderator (common
-        tau²): ``moderator, reference, qm, qm_df, qm_p, coef, se, tau2_residual``.
+        tau²): ``moderator, reference, qm, qm_df, qm_p, coef, se, tau2_residual``; for the
+        GLMM also ``i2_residual, h2_residual, q_wald, q_wald_p, q_lrt, q_lrt_p, q_df``
+        (residual heterogeneity, as ``rma.glmm(mods = ...)``).
     """
 
     measure: str
@@ -75,6 +82,11 @@ class PrevalenceMetaResult(Result):
     q: float
     q_p: float
     studies: pd.DataFrame
+    q_wald: float = float("nan")
+    q_wald_p: float = float("nan")
+    q_lrt: float = float("nan")
+    q_lrt_p: float = float("nan")
+    weighted: bool = True
     subgroup_test: dict[str, Any] | None = None
     _options: dict[str, Any] = field(default_factory=dict, repr=False)
     _private_fields: tuple[str, ...] = field(default=("_options",), repr=False)
@@ -84,12 +96,18 @@ class PrevalenceMetaResult(Result):
     def _title(self) -> str:
         return (
             f"Meta-analysis of proportions: {self.k} studies, measure={self.measure!r}, "
-            f"method={self.method!r}{', Knapp-Hartung' if self.knha else ''}, "
+            f"method={self.method!r}{', Knapp-Hartung' if self.knha else ''}"
+            f"{', unweighted' if not self.weighted else ''}, "
             f"level={self.level:g}"
         )
 
     def _sections(self) -> list[str]:
         out = ["Studies:", render_table(self.studies)]
+        if self.method == "GLMM" and self.q_wald == self.q_wald:
+            out.append(
+                f"Tests for heterogeneity (df = {self.k - 1}): Wald Q = {self.q_wald:.4f}, "
+                f"p = {self.q_wald_p:.4g}; LRT = {self.q_lrt:.4f}, p = {self.q_lrt_p:.4g}"
+            )
         if self.subgroup_test is not None:
             t = self.subgroup_test
             out.append(

@@ -11,6 +11,12 @@ precision with Brent's method rather than by iterating to a threshold:
 with :math:`W = \\mathrm{diag}\\{1/(v_i+\\tau^2)\\}` and
 :math:`P = W - WX(X^\\top WX)^{-1}X^\\top W`. Where the equation has no root above 0, tau² is 0,
 as in metafor.
+
+The equal-effects model (``"EE"``, alias ``"FE"``, metafor ``method = "EE"``) fixes tau² at 0;
+metafor then reports :math:`I^2 = \\max\\{0, 100 (Q - (k-p))/Q\\}` and :math:`H^2 = Q/(k-p)`.
+With ``weighted=False`` the coefficients are the unweighted least-squares fit with the
+covariance :math:`(X^\\top X)^{-1} X^\\top \\mathrm{diag}(v_i + \\tau^2) X (X^\\top X)^{-1}`
+(metafor ``weighted = FALSE``); tau², Q, I² and H² are unchanged.
 """
 
 from __future__ import annotations
@@ -22,9 +28,11 @@ from scipy import optimize, stats
 
 from lbprun.exceptions import ConvergenceError
 
-__all__ = ["TAU2_METHODS", "UniFit", "fit_uni"]
+__all__ = ["EE_METHODS", "TAU2_METHODS", "UniFit", "fit_uni"]
 
 TAU2_METHODS = ("REML", "DL", "PM", "ML")
+#: Equal-effects (common-effect) model: tau² = 0 (metafor "EE"; "FE" is its older name).
+EE_METHODS = ("EE", "FE")
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,8 @@ def _score(tau2: float, y: np.ndarray, v: np.ndarray, x: np.ndarray, method: str
 
 
 def _solve_tau2(y: np.ndarray, v: np.ndarray, x: np.ndarray, method: str) -> float:
+    if method in EE_METHODS:
+        return 0.0
     if method == "DL":
         p0 = _p_matrix(x, 1.0 / v)
         qe = float(y @ p0 @ y)
@@ -98,12 +108,14 @@ def fit_uni(
     method: str = "REML",
     knha: bool = False,
     level: float = 0.95,
+    weighted: bool = True,
 ) -> UniFit:
     """Fit ``y ~ X`` with known sampling variances ``v`` and random effects (``rma.uni``).
 
     The test of moderators covers every coefficient but the first (the intercept); with
     ``knha=True`` the covariance is scaled by :math:`y^\\top P y/(k-p)` and tests use the t and F
-    distributions on k - p degrees of freedom (metafor ``test="knha"``).
+    distributions on k - p degrees of freedom (metafor ``test="knha"``). ``weighted=False``
+    gives the unweighted estimates (not with ``knha``).
     """
     y = np.asarray(y, dtype=float)
     v = np.asarray(v, dtype=float)
@@ -115,6 +127,10 @@ def fit_uni(
     wx = x * w[:, None]
     vb = np.linalg.inv(x.T @ wx)
     beta = vb @ (wx.T @ y)
+    if not weighted:
+        xtx_inv = np.linalg.inv(x.T @ x)
+        beta = xtx_inv @ (x.T @ y)
+        vb = xtx_inv @ (x.T @ (x * (v + tau2)[:, None])) @ xtx_inv
     p0 = _p_matrix(x, 1.0 / v)
     qe = float(y @ p0 @ y)
     df_e = k - p
@@ -122,6 +138,9 @@ def fit_uni(
     vt = df_e / float(np.trace(p0)) if df_e > 0 else float("nan")
     i2 = 100.0 * tau2 / (vt + tau2)
     h2 = (tau2 + vt) / vt
+    if method in EE_METHODS and df_e > 0:
+        i2 = max(0.0, 100.0 * (qe - df_e) / qe) if qe > 0 else 0.0
+        h2 = qe / df_e
     alpha = 1.0 - level
     if knha:
         p_mat = _p_matrix(x, w)
