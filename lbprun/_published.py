@@ -88,13 +88,43 @@ PUBLISHED: dict[str, dict[str, Any]] = {
         "Lancet Rheumatol 2023;5(6):e316-e329.",
         "doi": "10.1016/S2665-9913(23)00098-X",
         "caveats": (
-            "Uncertainty intervals come from a secondary summary; 843/619 − 1 = 36.2 % against "
-            "the published 36.4 % (rounded inputs). WHO's fact sheet (June 2023) attributes "
-            "the growth to population expansion and ageing.",
-            "The upper bound of the YLD rate's interval is 1010 in one secondary summary and "
-            "1070 in another; 1010 is kept.",
+            "Uncertainty intervals as printed in the abstract reproduced on chiro.org and in "
+            "secondary summaries; 843/619 − 1 = 36.2 % against the published 36.4 % (rounded "
+            "inputs). WHO's fact sheet (June 2023) attributes the growth to population "
+            "expansion and ageing.",
+            "The upper bound of the YLD rate's interval is 1070 in the abstract reproduced on "
+            "chiro.org and on curanature.com, 1010 on physiciansweekly.com; 1070 is kept.",
             "The age-standardised prevalence (7.5 %) is from the WHO guideline (NBK599218), "
             "without an interval.",
+        ),
+    },
+    "review_included": {
+        "file": "review_included.csv",
+        "source": "Maselli F, Storari L, Barbari V, et al. Prevalence and incidence of low back "
+        "pain among runners: a systematic review. BMC Musculoskelet Disord 2020;21:343 "
+        "(PMC7271446), Table 8 (risk factors) and reference list.",
+        "doi": "10.1186/s12891-020-03357-4",
+        "caveats": (
+            "Four of the review's 19 included studies are identified; the other 15 are not "
+            "known here. For none of the four was the value the review tabulated read "
+            "(review_value_read = no): primary values live in studies.csv and must not be "
+            "taken for the review's.",
+            "Clement 1981 is named as included without a recorded reference number and "
+            "without an LBP figure.",
+        ),
+    },
+    "world_population": {
+        "file": "world_population.csv",
+        "source": "United Nations, Department of Economic and Social Affairs, Population "
+        "Division. World Population Prospects 2022: Summary of Results. UN DESA/POP/2022/TR/"
+        "NO. 3. New York: United Nations, 2022.",
+        "doi": None,
+        "caveats": (
+            "Rows with verified = yes were checked against stored copies of the Summary of "
+            "Results' key messages (rounded as printed: 8 billion, 9.7 billion, 10 % and 16 %). "
+            "The 2020 population (7.84 billion) was not found on a stored page: unverified.",
+            "GBD 2021 projects prevalent cases with its own population forecasts; the UN "
+            "figures are lbprun's stand-in for a transparent decomposition, not GBD's inputs.",
         ),
     },
 }
@@ -105,20 +135,25 @@ def load_published(name: str) -> pd.DataFrame:
 
     Parameters
     ----------
-    name : {"review_ranges", "studies", "italian_survey", "wu2021_table2", "gbd2021"}
+    name : str
+        One of ``"review_ranges", "studies", "italian_survey", "wu2021_table2", "gbd2021",
+        "review_included", "world_population"``.
         ``review_ranges``: Maselli et al. 2020, prevalence 0.7–20.2 % and incidence 0.3–22 %
         across 19 studies. ``studies``: one row per (study, measure), values from primary
         abstracts (``source`` column). ``italian_survey``: Maselli et al. 2021, 573 of 2,539.
         ``wu2021_table2``: Wu et al. 2021, LBP / no LBP counts by factor level (36 / 764 / 800).
         ``gbd2021``: GBD 2021 prevalent cases 2020 and 2050 with uncertainty intervals.
+        ``review_included``: the four identified studies of the 2020 review's 19.
+        ``world_population``: UN World Population Prospects 2022 world totals and the share
+        aged 65 or over, each marked ``verified``.
 
     Returns
     -------
     pandas.DataFrame
         The table as published in ``lbprun/data/published`` (columns described in
         ``data/README.md``), with ``attrs["source"]`` (citation), ``attrs["doi"]`` (None for
-        ``studies``, whose rows each give their ``url``), ``attrs["caveats"]`` (tuple of str)
-        and ``attrs["file"]``.
+        ``studies``, whose rows each give their ``url``, and for ``world_population``, a
+        report without one), ``attrs["caveats"]`` (tuple of str) and ``attrs["file"]``.
 
     Raises
     ------
@@ -134,6 +169,8 @@ def load_published(name: str) -> pd.DataFrame:
     22.57
     >>> load_published("gbd2021").attrs["doi"]
     '10.1016/S2665-9913(23)00098-X'
+    >>> len(load_published("review_included"))  # of the review's 19 studies
+    4
     """
     check_choice("name", name, tuple(PUBLISHED))
     meta = PUBLISHED[name]

@@ -12,7 +12,16 @@ from hypothesis import strategies as st
 from lbprun import datasets
 from lbprun._checks import ArgumentError
 
-NAMES = ["review_ranges", "studies", "italian_survey", "wu2021_table2", "gbd2021"]
+NAMES = [
+    "review_ranges",
+    "studies",
+    "italian_survey",
+    "wu2021_table2",
+    "gbd2021",
+    "review_included",
+    "world_population",
+]
+NO_DOI = {"studies", "world_population"}
 
 
 def _round(value: float, places: int) -> float:
@@ -28,7 +37,7 @@ def test_load_published_carries_provenance(name):
     assert table.attrs["source"] and table.attrs["caveats"]
     assert all(isinstance(c, str) and c for c in table.attrs["caveats"])
     assert table.attrs["file"] == datasets.PUBLISHED[name]["file"]
-    assert (table.attrs["doi"] is None) == (name == "studies")
+    assert (table.attrs["doi"] is None) == (name in NO_DOI)
 
 
 def test_load_published_unknown_name_lists_names():
@@ -145,8 +154,72 @@ def test_gbd_figures_and_rounding_caveat():
     highest = 100 * (843.5 / 618.5 - 1)
     assert _round(100 * (842.5 / 619.5 - 1), 1) == 36.0
     assert _round(highest, 1) == published
-    assert table.loc[("age-standardised YLD rate", 2020), "value"] == 832.0
+    yld = table.loc[("age-standardised YLD rate", 2020)]
+    assert (yld["value"], yld["ui_low"], yld["ui_high"]) == (832.0, 578.0, 1070.0)
+    assert "1010" in yld["source"] and any("1010" in c for c in table.attrs["caveats"])
     assert any("36.2" in c for c in table.attrs["caveats"])
+
+
+def test_gbd_rounding_edge_of_the_36_4_percent_increase():
+    # Within the rounding boxes [618.5, 619.5) x [842.5, 843.5) million, the ratio reaches the
+    # 36.35 % needed to print 36.4 % only in the corner triangle where 2020 is below
+    # 618.6285 million and 2050 above 843.3248 million.
+    need = 1.3635
+    assert 843.5 / 618.5 > need > 843 / 619
+    assert 843.5 / need == pytest.approx(618.6285, abs=1e-4)
+    assert 618.5 * need == pytest.approx(843.3248, abs=1e-4)
+    assert _round(100 * (843.45 / 618.55 - 1), 1) == 36.4  # inside the triangle
+    assert _round(100 * (843.49 / 618.63 - 1), 1) == 36.3  # just past the 2020 edge
+    assert _round(100 * (843.32 / 618.51 - 1), 1) == 36.3  # just below the 2050 edge
+
+
+def test_review_included_keeps_review_and_primary_values_apart():
+    included = datasets.load_published("review_included")
+    ranges = datasets.load_published("review_ranges")
+    assert included.attrs["doi"] == ranges.attrs["doi"] == "10.1186/s12891-020-03357-4"
+    assert included["study_id"].tolist() == [
+        "Woolf_2002",
+        "Malliaropoulos_2015",
+        "Ellapen_2013",
+        "Clement_1981",
+    ]
+    assert set(included["review"]) == {"Maselli_2020"}
+    assert set(included["review_value_read"]) == {"no"}
+    assert included["study_id"].str.slice(-4).astype(int).tolist() == included["year"].tolist()
+    refs = included["identified_via"].str.extract(r"reference \[(\d+)\]")[0]
+    assert refs.dropna().astype(int).tolist() == [63, 64, 70]
+    # Every study with a primary LBP figure has it in studies.csv, the others have none.
+    studies = datasets.load_published("studies")
+    with_figure = set(included.loc[included["primary_lbp_figure"] == "yes", "study_id"])
+    assert with_figure == {"Woolf_2002", "Malliaropoulos_2015", "Ellapen_2013"}
+    assert with_figure <= set(studies["study_id"])
+    assert "Clement_1981" not in set(studies["study_id"])
+    n_review = int(ranges["n_studies"].iloc[0])
+    assert n_review - len(included) == 15
+    # The review's ORs quoted in the notes equal those of studies.csv.
+    for study, odds in (("Malliaropoulos_2015", "5.4857"), ("Ellapen_2013", "3.0488")):
+        assert odds in included.set_index("study_id").loc[study, "notes"]
+        assert odds in studies.set_index("study_id").loc[study, "notes"]
+
+
+def test_world_population_matches_wpp_2022_summary():
+    table = datasets.load_published("world_population").set_index(["quantity", "year"])
+    assert set(table["revision"]) == {"UN World Population Prospects 2022"}
+    assert table.loc[("world population (1 July)", 2020), "value"] == 7.84e9
+    assert table.loc[("world population (1 July)", 2020), "verified"] == "no"
+    assert table.loc[("world population (15 November)", 2022), "value"] == 8e9
+    projection = table.loc[("world population, medium variant (projection)", 2050)]
+    assert (projection["value"], projection["verified"]) == (9.7e9, "yes")
+    assert "9.7 billion in 2050" in projection["source"]
+    old = table.loc[("share of world population aged 65 or over", 2022), "value"]
+    new = table.loc[("share of world population aged 65 or over (projection)", 2050), "value"]
+    assert (old, new) == (10, 16)
+    assert set(table["verified"]) == {"yes", "no"}
+    assert any("unverified" in c for c in table.attrs["caveats"])
+    # Derived: the populations grow by 23.7 % 2020-2050; the cases by 36.2 % (rounded inputs).
+    growth = 9.7e9 / 7.84e9
+    assert _round(100 * (growth - 1), 1) == 23.7
+    assert 843 / 619 > growth
 
 
 @given(st.sampled_from(NAMES))
