@@ -33,8 +33,35 @@ CLINIC_ATTRIBUTION = (
 )
 #: ``InjJoint`` / ``InjJoint2`` values that make a visit a low-back presentation.
 LOW_BACK_JOINTS = ("Lumbar Spine", "Sacroiliac Joint")
+#: ``InjDefn`` / ``SpecInjury`` text (any case) of a visit without injury.
+NO_INJURY = "no injury"
 #: Column map of the clinic file onto lbprun's survey names (the others are derived).
 CLINIC_COLUMNS = {"sub_id": "runner_id", "Gender": "sex", "YrsRunning": "years_running"}
+#: Columns of the survey schema in the data read (the file's other columns pass through).
+_SURVEY_COLUMNS = (
+    "file_line",
+    "runner_id",
+    "sex",
+    "age",
+    "bmi",
+    "years_running",
+    "competitive",
+    "lbp_point",
+)
+#: The file's own columns that hold numbers (after the missing-value text is read as missing).
+EXTRA_NUMERIC = (
+    "speed_r",
+    "height_cm",
+    "body_weight_kg",
+    "InjDuration",
+    "RaceTimeHrs",
+    "RaceTimeMins",
+    "RaceTimeSecs",
+    "YrPR",
+    "NumRaces",
+)
+#: Text the file writes for a missing value in its own columns (besides a blank cell).
+MISSING_TEXT = ("NaN", "null")
 #: Template placeholders left in the race-time columns, read as missing.
 _PLACEHOLDERS = {"RaceTimeHrs": "HH", "RaceTimeMins": "MM", "RaceTimeSecs": "SS"}
 
@@ -112,10 +139,21 @@ def _record_lines(text: str) -> list[int]:
 
 
 def _low_back(raw: pd.DataFrame) -> pd.Series:
-    """``"yes"``, ``"no"`` or ``""`` (unknown): a low-back presentation at the visit."""
+    """``"yes"``, ``"no"`` or ``""`` (unknown): a low-back presentation at the visit.
+
+    Yes when ``InjJoint`` or ``InjJoint2`` is a low-back region; otherwise no when the visit
+    records a region (``InjJoint``) or says "No injury" (``InjDefn`` or ``SpecInjury``, any
+    case); unknown when it records neither.
+    """
+
+    def text(column: str) -> pd.Series:
+        return raw[column].fillna("").astype(str).str.strip().str.lower()
+
     either = raw["InjJoint"].isin(LOW_BACK_JOINTS) | raw["InjJoint2"].isin(LOW_BACK_JOINTS)
-    unknown = raw["InjJoint"].str.strip().eq("") & ~either
-    return pd.Series("no", index=raw.index).mask(either, "yes").mask(unknown, "")
+    recorded = (
+        text("InjJoint").ne("") | text("InjDefn").eq(NO_INJURY) | text("SpecInjury").eq(NO_INJURY)
+    )
+    return pd.Series("no", index=raw.index).mask(either, "yes").mask(~either & ~recorded, "")
 
 
 def _clinic_frame() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -147,6 +185,25 @@ def _clinic_frame() -> tuple[pd.DataFrame, pd.DataFrame]:
     return raw, quirks
 
 
+def _typed_extras(data: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The file's own columns with blank and :data:`MISSING_TEXT` cells missing, numbers typed.
+
+    Returns the data (``attrs`` kept) and the count of missing-value text per column.
+    """
+    data = data.copy()
+    written = {}
+    for column in data.columns:
+        if column in _SURVEY_COLUMNS:
+            continue
+        text = data[column].astype("string").str.strip()
+        marker = text.isin(MISSING_TEXT)
+        if marker.any():
+            written[column] = int(marker.sum())
+        kept = data[column].where(~(marker | text.eq("")).fillna(False).astype(bool))
+        data[column] = pd.to_numeric(kept) if column in EXTRA_NUMERIC else kept
+    return data, written
+
+
 def read_clinic_data(on_error: str = "missing") -> ValidationReport:
     """Read the clinic subject table through lbprun's survey reader, accounting for every row.
 
@@ -166,6 +223,10 @@ def read_clinic_data(on_error: str = "missing") -> ValidationReport:
         ``runner_id, sex, age, bmi, years_running, competitive, lbp_point`` plus the file's
         other columns (``Height``, ``Weight`` as ``height_cm``, ``body_weight_kg``),
         ``low_back_joint`` and ``file_line`` (where the record starts; header = line 1).
+        In the file's own columns a blank cell and the text ``NaN`` or ``null`` are missing
+        (counted in a note) and :data:`EXTRA_NUMERIC` (``speed_r`` m/s, ``height_cm``,
+        ``body_weight_kg``, the race-time columns, ...) are float; ``rejected`` keeps the
+        rows as read.
         ``failure_cases`` and ``set_missing`` carry ``file_line`` too (their ``row`` is the
         0-based position in visit order). The race-time placeholders ``HH``, ``MM``, ``SS``
         read as missing are added to ``set_missing`` (check ``placeholder``) and counted in
@@ -177,10 +238,12 @@ def read_clinic_data(on_error: str = "missing") -> ValidationReport:
     ``age`` as is. Derived before reading: ``bmi = Weight / (Height / 100)^2`` (kg, cm; empty
     when either is missing or the height is 0), ``competitive`` from ``Level``
     (Competitive / Recreational / empty), and ``lbp_point`` — a low-back presentation at the
-    visit: yes when ``InjJoint`` or ``InjJoint2`` is "Lumbar Spine" or "Sacroiliac Joint",
-    missing when ``InjJoint`` is empty and neither is, otherwise no. ``low_back_joint`` keeps
-    the primary region ("Lumbar Spine" 41 rows, "Sacroiliac Joint" 22). These are clinic
-    presentations, not a population prevalence.
+    visit: yes when ``InjJoint`` or ``InjJoint2`` is "Lumbar Spine" or "Sacroiliac Joint";
+    otherwise no when the visit records an injured region (``InjJoint``, "No Injury"
+    included) or "No injury" in ``InjDefn`` or ``SpecInjury`` (any case); missing when it
+    records neither (2 repeat visits: "Non-specific Injury", "MVA, not running related").
+    ``low_back_joint`` keeps the primary region ("Lumbar Spine" 41 rows, "Sacroiliac Joint"
+    22). These are clinic presentations, not a population prevalence.
 
     Examples
     --------
@@ -188,7 +251,9 @@ def read_clinic_data(on_error: str = "missing") -> ValidationReport:
     >>> report.rows_in, report.rows_kept, report.rows_rejected
     (1832, 1402, 430)
     >>> report.data["low_back_joint"].value_counts().to_dict()
-    {'': 1349, 'Lumbar Spine': 34, 'Sacroiliac Joint': 19}
+    {'Lumbar Spine': 34, 'Sacroiliac Joint': 19}
+    >>> report.data["speed_r"].dtype, int(report.data["Level"].isna().sum())
+    (dtype('float64'), 124)
     """
     check_choice("on_error", on_error, ("missing", "drop"))
     frame, quirks = _clinic_frame()
@@ -210,6 +275,8 @@ def read_clinic_data(on_error: str = "missing") -> ValidationReport:
         ],
     )
     set_missing = pd.concat([with_lines(report.set_missing), extra], ignore_index=True)
+    data, written = _typed_extras(report.data)
+    listed = ", ".join(f"{column} {n}" for column, n in written.items())
     counts = dict(report.values_set_missing)
     for column, n in quirks["column"].value_counts().items():
         counts[column] = counts.get(column, 0) + int(n)
@@ -217,14 +284,19 @@ def read_clinic_data(on_error: str = "missing") -> ValidationReport:
         *report.notes,
         "Visits read in visit order (datestring, then filename): repeat visits of a runner "
         "are rejected as duplicate runner_id, so the kept rows are first visits.",
-        "lbp_point derived: InjJoint or InjJoint2 in ('Lumbar Spine', 'Sacroiliac Joint'); "
-        "missing when InjJoint is empty; bmi derived from Weight (kg) and Height (cm); "
-        "competitive from Level.",
+        "lbp_point derived: yes when InjJoint or InjJoint2 is 'Lumbar Spine' or "
+        "'Sacroiliac Joint'; no when InjJoint records another region or InjDefn or "
+        "SpecInjury says 'No injury'; missing otherwise; bmi derived from Weight (kg) and "
+        "Height (cm); competitive from Level.",
         f"{len(quirks)} race-time placeholders (HH, MM, SS) read as missing.",
+        f"The file's own columns: blank cells and {sum(written.values())} cells written "
+        f"'NaN' or 'null' ({listed}) read as missing; {', '.join(EXTRA_NUMERIC)} read as "
+        "numbers.",
         f"Data: {CLINIC_ATTRIBUTION}",
     )
     return dataclasses.replace(
         report,
+        data=data,
         failure_cases=with_lines(report.failure_cases),
         set_missing=set_missing,
         values_set_missing=counts,

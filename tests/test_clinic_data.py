@@ -113,19 +113,71 @@ def test_low_back_presentations(report):
         41,
         22,
     ]
-    assert frame["lbp_point"].value_counts()[["yes", "no", ""]].tolist() == [96, 1502, 234]
+    assert frame["lbp_point"].value_counts()[["yes", "no", ""]].tolist() == [96, 1734, 2]
+    unknown = frame.loc[frame["lbp_point"] == "", "SpecInjury"].tolist()
+    assert sorted(unknown) == ["MVA, not running related", "Non-specific Injury"]
     assert bool(frame.loc[frame["low_back_joint"] != "", "lbp_point"].eq("yes").all())
     low2 = visits["InjJoint2"].isin(datasets.LOW_BACK_JOINTS)
     assert int(low2.sum()) == 33
     counts = first["lbp_point"].value_counts(dropna=False)
-    assert int(counts[True]) == 86 and int(counts[False]) == 1141
-    assert int(first["lbp_point"].isna().sum()) == 175
+    assert int(counts[True]) == 86 and int(counts[False]) == 1316
+    assert int(first["lbp_point"].isna().sum()) == 0
+    # Every first visit without a recorded region says "No injury" in InjDefn or SpecInjury.
+    no_region = first["InjJoint"].isna()
+    said = first["InjDefn"].fillna("").str.lower().eq("no injury") | first["SpecInjury"].fillna(
+        ""
+    ).str.lower().eq("no injury")
+    assert int(no_region.sum()) == 175 and bool(said[no_region].all())
+    assert not bool(first.loc[no_region, "lbp_point"].any())
     assert first["low_back_joint"].value_counts()[
         ["Lumbar Spine", "Sacroiliac Joint"]
     ].tolist() == [
         34,
         19,
     ]
+
+
+def test_own_columns_read_missing_text_as_missing_and_numbers_as_float(report):
+    data = report.data
+    numeric = data[list(_clinic_data.EXTRA_NUMERIC)]
+    assert (numeric.dtypes == "float64").all()
+    assert data["speed_r"].notna().all() and data["speed_r"].between(1, 5).all()
+    assert int(data["height_cm"].isna().sum()) == 2 and data["height_cm"].max() == 999
+    for column in ("DominantLeg", "Activities", "Level", "InjJoint", "low_back_joint"):
+        text = data[column].dropna()
+        assert not text.isin(["", "NaN", "null"]).any(), column
+    assert int(data["DominantLeg"].isna().sum()) == 193 + 13
+    assert data["DominantLeg"].value_counts().to_dict() == {
+        "Right": 885,
+        "Left": 310,
+        "Ambidextrous": 1,
+    }
+    assert int(data["Level"].isna().sum()) == 124
+    note = next(n for n in report.notes if n.startswith("The file's own columns"))
+    assert "DominantLeg 13" in note and "3514 cells" in note
+    # The survey columns keep the reader's types; the rejected rows stay as read.
+    assert str(data["lbp_point"].dtype) == "boolean" and str(data["runner_id"].dtype) == "string"
+    assert "lbprun" in data.attrs
+    assert report.rejected["speed_r"].map(type).eq(str).all()
+
+
+def test_typed_extras_counts_missing_text_per_column():
+    raw = pd.DataFrame(
+        {
+            "runner_id": ["a", "b", "c"],
+            "speed_r": ["2.5", "NaN", ""],
+            "DominantLeg": ["null", " Left ", ""],
+        }
+    )
+    data, written = _clinic_data._typed_extras(raw)
+    assert written == {"speed_r": 1, "DominantLeg": 1}
+    assert data["speed_r"].tolist()[0] == 2.5 and data["speed_r"].isna().tolist() == [
+        False,
+        True,
+        True,
+    ]
+    assert data["DominantLeg"].isna().tolist() == [True, False, True]
+    assert data["runner_id"].tolist() == ["a", "b", "c"]
 
 
 def test_drop_mode_rejects_rows_with_bad_values():
@@ -141,10 +193,37 @@ def test_unknown_on_error():
         datasets.read_clinic_data(on_error="raise")
 
 
-@settings(max_examples=5, deadline=None)
-@given(st.sampled_from(["Lumbar Spine", "Sacroiliac Joint", "Knee", "", "No Injury"]))
-def test_low_back_rule(joint2):
-    raw = pd.DataFrame({"InjJoint": ["Knee", "", "Lumbar Spine"], "InjJoint2": [joint2] * 3})
+_JOINTS = ["Lumbar Spine", "Sacroiliac Joint", "Knee", "", "No Injury"]
+_SAID = ["No injury", "no injury", "Continuing to train in pain", ""]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(_JOINTS),
+    st.sampled_from(_JOINTS),
+    st.sampled_from(_SAID),
+    st.sampled_from(_SAID),
+)
+def test_low_back_rule(joint, joint2, defn, spec):
+    raw = pd.DataFrame(
+        {"InjJoint": [joint], "InjJoint2": [joint2], "InjDefn": [defn], "SpecInjury": [spec]}
+    )
     got = _clinic_data._low_back(raw).tolist()
-    low = joint2 in datasets.LOW_BACK_JOINTS
-    assert got == ["yes" if low else "no", "yes" if low else "", "yes"]
+    if joint in datasets.LOW_BACK_JOINTS or joint2 in datasets.LOW_BACK_JOINTS:
+        assert got == ["yes"]
+    elif joint != "" or "no injury" in (defn.lower(), spec.lower()):
+        assert got == ["no"]
+    else:
+        assert got == [""]
+
+
+def test_low_back_rule_reads_missing_cells_as_empty():
+    raw = pd.DataFrame(
+        {
+            "InjJoint": [None, None, "Knee"],
+            "InjJoint2": [None, "Sacroiliac Joint", None],
+            "InjDefn": [None, None, None],
+            "SpecInjury": ["No Injury", None, None],
+        }
+    )
+    assert _clinic_data._low_back(raw).tolist() == ["no", "yes", "no"]
