@@ -79,6 +79,8 @@ if TYPE_CHECKING:  # the names below are imported on first use (PEP 562), so `im
     from lbprun.models.risk_factors import RiskFactorResult, fit_risk_factors
     from lbprun.plots.models import plot_calibration, plot_dose_response, plot_forest
     from lbprun.plots.workload import plot_runner_load
+    from lbprun.reporting.suppression import SuppressedTable, suppress_counts
+    from lbprun.reporting.table_one import TableOne, table_one
     from lbprun.simulate import SimulatedData, SimulationDesign, simulate_cohort, simulate_survey
     from lbprun.workload.acwr import acwr, compute_workload
     from lbprun.workload.engines import run_workload
@@ -158,6 +160,10 @@ _LAZY: dict[str, str] = {
     "SurveyDesign": "lbprun.measures.survey:SurveyDesign",
     "training_monotony": "lbprun.workload.monotony:training_monotony",
     "two_by_two": "lbprun.measures.two_by_two:two_by_two",
+    "table_one": "lbprun.reporting.table_one:table_one",
+    "TableOne": "lbprun.reporting.table_one:TableOne",
+    "suppress_counts": "lbprun.reporting.suppression:suppress_counts",
+    "SuppressedTable": "lbprun.reporting.suppression:SuppressedTable",
     "TwoByTwoResult": "lbprun.measures.two_by_two:TwoByTwoResult",
     "val_prob": "lbprun.models.calibration:val_prob",
     "validate": "lbprun.io.validate:validate",
@@ -267,6 +273,10 @@ __all__ = [
     "SurveyDesign",
     "training_monotony",
     "two_by_two",
+    "table_one",
+    "TableOne",
+    "suppress_counts",
+    "SuppressedTable",
     "TwoByTwoResult",
     "val_prob",
     "validate",

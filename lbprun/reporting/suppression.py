@@ -135,7 +135,8 @@ def _feasible_range(values, status, lines, threshold, target) -> tuple[float, fl
 
 
 def _disclosed(values, status, lines, threshold) -> tuple[int, int] | None:
-    for target in zip(*np.nonzero(status > 0), strict=True):
+    """A small (primary) count that the published entries pin to one value, if any."""
+    for target in zip(*np.nonzero(status == _PRIMARY), strict=True):
         low, high = _feasible_range(values, status, lines, threshold, target)
         if high - low < 1.0 - 1e-9:
             return target
@@ -143,7 +144,10 @@ def _disclosed(values, status, lines, threshold) -> tuple[int, int] | None:
 
 
 def suppress_counts(
-    counts: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD
+    counts: pd.DataFrame,
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    hide: pd.DataFrame | None = None,
 ) -> SuppressedTable:
     """Hide small counts of a two-way table and every entry from which one could be derived.
 
@@ -154,6 +158,10 @@ def suppress_counts(
     threshold : int
         Non-zero counts below it are hidden (11: counts 1–10 hidden, as the CMS cell-size rule;
         5 hides 1–4).
+    hide : pandas.DataFrame of bool, optional
+        Entries of the table with margins (labels as in :attr:`SuppressedTable.counts`) to hide
+        whatever their size, e.g. the group totals that another table of the same report hides,
+        so that the tables cannot be combined to recover them.
 
     Returns
     -------
@@ -184,6 +192,9 @@ def suppress_counts(
     full = _with_margins(interior)
     values = full.to_numpy(dtype="int64")
     status = np.where((values > 0) & (values < threshold), _PRIMARY, 0)
+    if hide is not None:
+        forced = hide.reindex(index=full.index, columns=full.columns, fill_value=False)
+        status[(status == 0) & forced.to_numpy(dtype=bool)] = _COMPLEMENTARY
     n_rows, n_cols = interior.shape
     lines = _lines(n_rows, n_cols)
     while True:
@@ -201,17 +212,26 @@ def suppress_counts(
 
 
 def _hide_next_to(values, status, lines, target) -> None:
-    """Hide the smallest shown entry on a line through a disclosed entry."""
-    candidates = []
-    for members, total in lines:
-        entries = [*members, total]
-        if target in entries:
-            candidates += [e for e in entries if status[e] == 0]
-    if not candidates:  # pragma: no cover - a fully hidden table discloses nothing
+    """Hide one more entry: on a line through the disclosed count if one is left, else anywhere.
+
+    Non-zero interior cells come first (smallest first), then non-zero margins, then zeros.
+    Hiding every entry protects every count, so the repeated audit always ends.
+    """
+    last_row, last_col = values.shape[0] - 1, values.shape[1] - 1
+
+    def rank(e):
+        margin = e[0] == last_row or e[1] == last_col
+        return (values[e] == 0, margin, values[e], e)
+
+    near = [
+        e for members, total in lines if target in [*members, total] for e in [*members, total]
+    ]
+    shown_near = [e for e in near if status[e] == 0]
+    shown_anywhere = [tuple(e) for e in np.argwhere(status == 0)]
+    pool = shown_near or shown_anywhere
+    if not pool:  # pragma: no cover - a fully hidden table discloses nothing
         raise RuntimeError("no entry left to hide")
-    interior = [e for e in candidates if e[0] < values.shape[0] - 1 and e[1] < values.shape[1] - 1]
-    pool = [e for e in interior if values[e] > 0] or interior or candidates
-    status[min(pool, key=lambda e: (values[e], e))] = _COMPLEMENTARY
+    status[min(pool, key=rank)] = _COMPLEMENTARY
 
 
 def derived_mask(table: SuppressedTable, *, axis: str = "rows") -> pd.Series:
