@@ -96,48 +96,38 @@ assert "2 rejected on reading" in check.notes[-1]
 # %% [markdown]
 # ## A2. Table 1: runners with and without LBP in the past 12 months
 #
-# Sample counts and percentages (yes/no and categories) and medians with interquartile ranges
-# (continuous measures), unweighted: this describes the *sample*, in which runners with LBP
-# were over-sampled. lbprun has no Table 1 function yet, so this table is a plain pandas
-# computation.
-
+# `lbprun.table_one` describes the sample: counts and percentages of each category, and
+# medians with interquartile ranges of the skewed measures (means and SDs of the others). It is
+# unweighted here, describing the *sample*, in which runners with LBP were over-sampled; pass
+# `design=design` for the population picture. Counts from 1 to 10, and any cell from which one
+# could be worked out, are suppressed (`threshold=11`, the default).
 
 # %%
-def median_iqr(x):
-    q1, q2, q3 = np.nanpercentile(x.astype(float), [25, 50, 75])
-    return f"{q2:.1f} [{q1:.1f}-{q3:.1f}]"
-
-
-def n_percent(x):
-    x = x.astype(bool)
-    return f"{int(x.sum())} ({100 * x.mean():.1f} %)"
-
-
-rows = {
-    "runners, n": lambda d: f"{len(d)}",
-    "women, n (%)": lambda d: n_percent(d["sex"] == "F"),
-    "age, years": lambda d: median_iqr(d["age"]),
-    "BMI, kg/m2": lambda d: median_iqr(d["bmi"]),
-    "years running": lambda d: median_iqr(d["years_running"]),
-    "weekly distance, km/week": lambda d: median_iqr(d["weekly_km"]),
-    "largest weekly increase, %": lambda d: median_iqr(d["max_weekly_increase_pct"]),
-    "shoe mileage, km": lambda d: median_iqr(d["shoe_km"]),
-    "runs mostly on asphalt, n (%)": lambda d: n_percent(d["surface"] == "asphalt"),
-    "strength training, n (%)": lambda d: n_percent(d["strength_training"]),
-    "LBP before the past year, n (%)": lambda d: n_percent(d["prior_lbp"]),
-    "competitive, n (%)": lambda d: n_percent(d["competitive"]),
-}
-groups = {
-    "LBP (12 m)": survey[survey["lbp_12m"]],
-    "no LBP": survey[~survey["lbp_12m"]],
-    "all": survey,
-}
-table1 = pd.DataFrame({g: {r: f(d) for r, f in rows.items()} for g, d in groups.items()})
-assert (
-    int(table1.loc["runners, n", "LBP (12 m)"]) + int(table1.loc["runners, n", "no LBP"]) == 2500
-)
-assert table1.loc["runners, n", "LBP (12 m)"] == "1084"
-table1.rename_axis("characteristic")
+characteristics = [
+    "sex",
+    "age",
+    "bmi",
+    "years_running",
+    "weekly_km",
+    "max_weekly_increase_pct",
+    "shoe_km",
+    "surface",
+    "strength_training",
+    "prior_lbp",
+    "competitive",
+]
+skewed = ["years_running", "weekly_km", "max_weekly_increase_pct", "shoe_km"]
+table1 = lbprun.table_one(survey, "lbp_12m", columns=characteristics, nonnormal=skewed)
+tidy = table1.to_frame()
+with_lbp = survey[survey["lbp_12m"]]
+# checks against a direct pandas count, exact
+assert table1.display.loc[("n", ""), "lbp_12m = yes"] == "1084"
+assert table1.display.loc[("n", ""), "lbp_12m = no"] == "1416"
+women = tidy.query("variable == 'sex' and level == 'F' and group == 'lbp_12m = yes'").iloc[0]
+assert women["count"] == (with_lbp["sex"] == "F").sum()
+weekly = tidy.query("variable == 'weekly_km' and group == 'lbp_12m = yes'").iloc[0]
+assert weekly["median"] == with_lbp["weekly_km"].median()
+table1.display
 
 # %% [markdown]
 # ## A3. Prevalence: crude and survey-weighted
