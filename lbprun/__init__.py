@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # the names below are imported on first use (PEP 562), so `im
     from lbprun.io.validate import ValidationReport, validate
     from lbprun.io.wearables import WatchImportReport, read_watch_export
     from lbprun.io.write import write_table
+    from lbprun.measures.contingency import TableTestsResult, table_tests
     from lbprun.measures.incidence import (
         IncidenceRateResult,
         IncidenceResult,
@@ -160,6 +161,8 @@ _LAZY: dict[str, str] = {
     "SurveyDesign": "lbprun.measures.survey:SurveyDesign",
     "training_monotony": "lbprun.workload.monotony:training_monotony",
     "two_by_two": "lbprun.measures.two_by_two:two_by_two",
+    "table_tests": "lbprun.measures.contingency:table_tests",
+    "TableTestsResult": "lbprun.measures.contingency:TableTestsResult",
     "table_one": "lbprun.reporting.table_one:table_one",
     "TableOne": "lbprun.reporting.table_one:TableOne",
     "suppress_counts": "lbprun.reporting.suppression:suppress_counts",
@@ -273,6 +276,8 @@ __all__ = [
     "SurveyDesign",
     "training_monotony",
     "two_by_two",
+    "table_tests",
+    "TableTestsResult",
     "table_one",
     "TableOne",
     "suppress_counts",

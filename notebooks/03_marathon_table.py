@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 import lbprun
+from lbprun.measures.contingency import table_tests
 
 wu = lbprun.datasets.load_published("wu2021_table2")
 print(wu.attrs["source"])
@@ -269,33 +270,29 @@ fig.tight_layout()
 #
 # For every factor lbprun computes the p-values of the standard tests for a 2×k table:
 #
-# * **Pearson χ²** without and with **Yates'** continuity correction, and **Fisher's exact**
-#   test (two-sided) — `lbprun.two_by_two` (2×2 tables only);
+# * **Pearson χ²** without and with **Yates'** continuity correction (2×2 only), and
+#   **Fisher's exact** test (two-sided; for 2×5 the Freeman–Halton test) — `table_tests`;
 # * the **likelihood-ratio** (G) test and the **Wald** test of a univariable logistic
 #   regression — `lbprun.fit_risk_factors(...).lr_test()` / `.wald_test()`, fitted on the 800
 #   runners rebuilt from the counts;
 # * the **linear-by-linear** (trend, Mantel–Haenszel) χ² = (N − 1)·r², scores 1, 2, … in the
-#   printed order (for a two-level factor it is (N − 1)/N times Pearson's χ²). No factor of the
-#   table is ordered — the five-level ones are nominal — so for them this trend test is shown
-#   only because it is among the tests statistics packages print by default.
+#   printed order (for a two-level factor it is (N − 1)/N times Pearson's χ²) — `table_tests`.
+#   No factor of the table is ordered — the five-level ones are nominal — so for them this
+#   trend test is shown only because it is among the tests statistics packages print by default.
 #
-# lbprun has no χ² test for a 2×k table with k > 2 nor a linear-by-linear test yet: those two
-# are computed below with numpy and Python's standard library, and labelled so. (For k = 5 the
-# χ² tail with 4 df has the closed form e^(−x/2)(1 + x/2).) A printed p-value is
-# *reproduced* when the computed one rounds to it at the printed precision, |p − printed| ≤
-# 0.0005, or is below 0.001 where "<0.001" is printed.
+# `table_tests` (`lbprun.measures.contingency`) takes the k×2 table of counts (levels × LBP / no
+# LBP) and matches R's `chisq.test` and `fisher.test`. A printed p-value is *reproduced* when
+# the computed one rounds to it at the printed precision, |p − printed| ≤ 0.0005, or is below
+# 0.001 where "<0.001" is printed.
 
 # %%
 NORMAL = NormalDist()
 
 
 def chi2_sf(x, df):
-    """Upper tail of chi-squared for df = 1 or an even df (closed forms)."""
-    if df == 1:
-        return 2 * (1 - NORMAL.cdf(np.sqrt(x)))
-    return float(
-        np.exp(-x / 2) * sum((x / 2) ** i / np.prod(range(1, i + 1)) for i in range(df // 2))
-    )
+    """Upper tail of chi-squared with 1 df (closed form), for the consistency check below."""
+    assert df == 1
+    return 2 * (1 - NORMAL.cdf(np.sqrt(x)))
 
 
 def runners(group):
@@ -317,37 +314,28 @@ TESTS = ["pearson", "yates", "fisher", "likelihood_ratio", "linear_by_linear", "
 p_rows = []
 for factor, group in wu.groupby("factor", sort=False):
     data = runners(group)
-    tab = group[["lbp_n", "no_lbp_n"]].to_numpy(dtype=float)
-    k, n_total = len(group), tab.sum()
+    k = len(group)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = lbprun.fit_risk_factors(
             data, "lbp", ["group"], reference_levels={"group": REFERENCE[factor]}
         )
-    p = {"likelihood_ratio": fit.lr_test("group")["p_value"].iloc[0]}
-    wald = fit.wald_test("group").iloc[0]
-    # A zero cell makes the ML estimate infinite: the Wald test is then not defined.
-    separated = any(isinstance(w.message, lbprun.SeparationWarning) for w in caught)
-    p["wald_logistic"] = np.nan if separated else wald["p_value"]
-    if k == 2:
-        level, ref = group["level"].iloc[0], group["level"].iloc[1]
-        cells = (
-            group.set_index("level").loc[[level, ref], ["lbp_n", "no_lbp_n"]].to_numpy().tolist()
-        )
-        tests = lbprun.two_by_two(counts=cells).table.set_index(["measure", "method"])
-        p["pearson"] = tests.loc[("chi_square", "pearson"), "p_value"]
-        p["yates"] = tests.loc[("chi_square", "yates"), "p_value"]
-        p["fisher"] = tests.loc[("fisher_exact", "two_sided"), "p_value"]
-        pearson_stat = tests.loc[("chi_square", "pearson"), "statistic"]
-    else:  # 2 x k Pearson chi-squared: numpy computation (lbprun has none for k > 2)
-        expected = np.outer(tab.sum(axis=1), tab.sum(axis=0)) / n_total
-        pearson_stat = float(((tab - expected) ** 2 / expected).sum())
-        p["pearson"] = chi2_sf(pearson_stat, k - 1)
-        p["yates"] = p["fisher"] = np.nan
-    # linear-by-linear association (numpy): (N - 1) r^2 with scores 1..k in the printed order
-    scores = data["group"].map({lv: i + 1 for i, lv in enumerate(group["level"])}).to_numpy(float)
-    r = np.corrcoef(scores, data["lbp"].to_numpy(float))[0, 1]
-    p["linear_by_linear"] = chi2_sf((n_total - 1) * r**2, 1)
+        # A zero cell makes the ML estimate infinite: the Wald test is then not defined, and
+        # wald_test returns NaN with a SeparationWarning.
+        wald = fit.wald_test("group").iloc[0]
+    lr = fit.lr_test("group").iloc[0]
+    p = {"likelihood_ratio": lr["p_value"], "wald_logistic": wald["p_value"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", lbprun.SparseDataWarning)  # kept in the result's notes
+        tests = table_tests(group.set_index("level")[["lbp_n", "no_lbp_n"]])
+    table = tests.table.set_index("test")
+    for test in ("pearson", "yates", "fisher", "linear_by_linear"):
+        p[test] = table["p_value"].get(test, np.nan)
+    pearson_stat = table.loc["pearson", "statistic"]
+    # the logistic likelihood-ratio test of the factor is the table's G test
+    np.testing.assert_allclose(
+        table.loc["likelihood_ratio", "statistic"], lr["statistic"], rtol=1e-6
+    )
     printed = group["reported_p"].iloc[0]
     p_rows.append(
         {
@@ -379,9 +367,9 @@ pvalues[["printed_p", *TESTS, "matched"]].round(4)
 # 0.751, the likelihood-ratio test 0.306 and 0.701, the linear-by-linear trend test with the
 # printed order as scores 0.175 and 0.512, and the Wald test 0.770 for shoe type. For foot
 # strike the Wald test is not defined: no runner with a full-foot strike had LBP, so the
-# logistic estimate for that level is infinite (lbprun warns of separation). An exact 2×5
-# (Freeman–Halton) test is not available in lbprun. How the printed 0.139 and 0.664 were
-# obtained is unknown.
+# logistic estimate for that level is infinite (lbprun warns of separation and returns NaN).
+# The exact 2×5 (Freeman–Halton) test gives 0.601 and 0.709. How the printed 0.139 and 0.664
+# were obtained is unknown.
 
 # %%
 EXPECTED_MATCHES = {
@@ -424,6 +412,7 @@ five = pvalues.loc[["Foot strike pattern", "Shoe type"]]
 np.testing.assert_allclose(five["pearson"], [0.578, 0.751], atol=5e-4)
 np.testing.assert_allclose(five["likelihood_ratio"], [0.306, 0.701], atol=5e-4)
 np.testing.assert_allclose(five["linear_by_linear"], [0.175, 0.512], atol=5e-4)
+np.testing.assert_allclose(five["fisher"], [0.601, 0.709], atol=5e-4)
 np.testing.assert_allclose(five.loc["Shoe type", "wald_logistic"], 0.770, atol=5e-4)
 assert np.isnan(five.loc["Foot strike pattern", "wald_logistic"])
 # the logistic odds ratio of a two-level factor is the 2x2 table's cross product

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from scipy import special, stats
 
 from lbprun._checks import ArgumentError, check_choice, check_columns
 from lbprun._result import Result
+from lbprun.exceptions import SeparationWarning
 from lbprun.models import _design_matrix as dm
 from lbprun.models._labels import per_factors, term_labels, term_notes
 from lbprun.models.firth import firth_fit
@@ -237,16 +239,46 @@ class RiskFactorResult(Result):
             One row: ``term, df, statistic, p_value``. The statistic is
             :math:`W = b^T V^{-1} b` referred to :math:`\\chi^2_{df}`; for survey fits it is
             :math:`W/df` referred to :math:`F(df, \\text{residual df})`, as R
-            ``survey::regTermTest(method = "Wald")``.
+            ``survey::regTermTest(method = "Wald")``. Under separation (a maximum-likelihood
+            fit with a separation note or that did not converge) or when :math:`W` is negative
+            or not finite, ``statistic`` and ``p_value`` are NaN.
+
+        Warns
+        -----
+        lbprun.exceptions.SeparationWarning
+            The Wald test is not defined (see above): use :meth:`lr_test` or
+            ``method="firth"``.
         """
         terms = [t for t in self.spec.terms if t != dm.INTERCEPT]
         check_choice("term", term, terms)
         cols = list(self.spec.terms[term])
         b = self.table["estimate"].to_numpy()[cols]
-        w = float(b @ np.linalg.solve(self.cov[np.ix_(cols, cols)], b))
         k = len(cols)
         df_t = self.stats.get("df_residual_t")
-        if df_t:
+        separated = self.method != "firth" and (
+            any("separation" in note for note in self.notes)
+            or not getattr(self.convergence, "converged", True)
+        )
+        try:
+            with np.errstate(all="ignore"):
+                w = float(b @ np.linalg.solve(self.cov[np.ix_(cols, cols)], b))
+        except np.linalg.LinAlgError:
+            w = np.nan
+        if separated or not np.isfinite(w) or w < 0:
+            why = (
+                "the fit is separated"
+                if separated
+                else f"W = {w:g} is not a finite positive number"
+            )
+            warnings.warn(
+                f"The Wald test of {term!r} is not defined: {why} (infinite estimates, "
+                "meaningless standard errors); statistic and p_value are NaN. Use "
+                f"lr_test({term!r}) or method='firth'.",
+                SeparationWarning,
+                stacklevel=2,
+            )
+            statistic = p_value = np.nan
+        elif df_t:
             statistic, p_value = w / k, float(stats.f.sf(w / k, k, df_t))
         else:
             statistic, p_value = w, float(stats.chi2.sf(w, k))
