@@ -1,11 +1,13 @@
 """Checking a model file against its published JSON Schema without third-party packages.
 
 lbprun ships ``lbprun/clinic/model_schema.json`` (JSON Schema Draft 2020-12). Loading a model
-checks the document against it with :mod:`jsonschema` when that package is installed, and
-always with :func:`schema_errors`, a small validator of the keywords the schema uses
-(``type, enum, const, properties, required, additionalProperties, items, minItems,
-maxItems, minLength, maxLength, pattern, minimum, maximum, exclusiveMinimum,
-exclusiveMaximum, $ref``), so that loading never depends on an optional package.
+always checks the document against it with :func:`schema_errors`, a small validator of the
+keywords the schema uses (``type, enum, const, properties, required, additionalProperties,
+items, minItems, maxItems, minLength, maxLength, pattern, minimum, maximum,
+exclusiveMinimum, exclusiveMaximum, $ref``), so that loading never depends on an optional
+package. ``load_model(path, jsonschema=True)`` also runs :func:`jsonschema_errors`, which
+imports :mod:`jsonschema` on that call only (its import takes seconds where
+``rfc3987-syntax`` is installed); no lbprun module imports it otherwise.
 
 Examples
 --------
@@ -114,7 +116,10 @@ def schema_errors(document: Any, schema: dict[str, Any] | None = None) -> list[s
 
 
 def jsonschema_errors(document: Any) -> list[str] | None:
-    """Errors found by :mod:`jsonschema` (Draft 2020-12), or None when it is not installed."""
+    """Errors found by :mod:`jsonschema` (Draft 2020-12), or None when it is not installed.
+
+    The package is imported here, on the first call, never when lbprun is imported.
+    """
     try:
         import jsonschema
     except ImportError:  # pragma: no cover - jsonschema is in the [dev] extra

@@ -259,7 +259,19 @@ def _model_of(content: dict[str, Any]) -> RiskModel:
     )
 
 
-def load_model(path: str | Path, *, max_bytes: int = MAX_BYTES) -> RiskModel:
+def _jsonschema_errors(doc: dict[str, Any], name: str) -> list[str]:
+    errors = jsonschema_errors(doc)
+    if errors is None:
+        raise ArgumentError(
+            f"jsonschema=True needs the jsonschema package to check model file {name}; "
+            "install it (pip install jsonschema) or pass jsonschema=False."
+        )
+    return errors
+
+
+def load_model(
+    path: str | Path, *, max_bytes: int = MAX_BYTES, jsonschema: bool = False
+) -> RiskModel:
     """Load a model file written by :meth:`RiskModel.save`, checking everything first.
 
     Parameters
@@ -268,6 +280,9 @@ def load_model(path: str | Path, *, max_bytes: int = MAX_BYTES) -> RiskModel:
         The model file.
     max_bytes : int, default=5_000_000
         Largest file accepted; a larger file is refused before it is read.
+    jsonschema : bool, default=False
+        Also validate with the :mod:`jsonschema` package (slow import); lbprun's own schema
+        check always runs.
 
     Returns
     -------
@@ -275,6 +290,9 @@ def load_model(path: str | Path, *, max_bytes: int = MAX_BYTES) -> RiskModel:
 
     Raises
     ------
+    lbprun._checks.ArgumentError
+        ``max_bytes`` is not a positive integer, ``jsonschema`` is not a bool, or
+        ``jsonschema=True`` and the :mod:`jsonschema` package is not installed.
     lbprun.exceptions.ModelFileError
         Naming the file and the problem: too large, not UTF-8 JSON (a pickle, a truncated
         file), NaN or Infinity, nested too deeply, duplicate keys, object-rebuilding keys or
@@ -286,8 +304,8 @@ def load_model(path: str | Path, *, max_bytes: int = MAX_BYTES) -> RiskModel:
     -----
     Loading parses JSON only: nothing is unpickled, evaluated or imported by name. Checks run
     in this order: size, UTF-8, nesting depth, JSON parse, plain-data scan, format and
-    version, schema (by hand, and with :mod:`jsonschema` when installed), checksum,
-    consistency.
+    version, schema (lbprun's own validator of the published JSON Schema; with
+    ``jsonschema=True`` also the :mod:`jsonschema` package), checksum, consistency.
 
     Examples
     --------
@@ -297,6 +315,8 @@ def load_model(path: str | Path, *, max_bytes: int = MAX_BYTES) -> RiskModel:
     """
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes <= 0:
         raise ArgumentError(f"max_bytes must be a positive integer; got {max_bytes!r}.")
+    if not isinstance(jsonschema, bool):
+        raise ArgumentError(f"jsonschema must be True or False; got {jsonschema!r}.")
     path = Path(path)
     doc = parse_text(read_text(path, max_bytes), str(path))
     if not isinstance(doc, dict):
@@ -306,8 +326,8 @@ def load_model(path: str | Path, *, max_bytes: int = MAX_BYTES) -> RiskModel:
     scan(doc, str(path))
     _check_version(doc, str(path))
     errors = schema_errors(doc)
-    if not errors:
-        errors = jsonschema_errors(doc) or []
+    if not errors and jsonschema:
+        errors = _jsonschema_errors(doc, str(path))
     if errors:
         shown = "; ".join(errors[:3])
         raise ModelFileError(f"model file {path} must follow the model-file schema; got {shown}.")

@@ -119,7 +119,9 @@ class GEEResult(Result):
         ----------
         scale : str, optional
             ``"odds_ratio"`` (default) or ``"log_odds"`` for the binomial family,
-            ``"rate_ratio"`` (default) or ``"log_rate"`` for Poisson. ``std_error`` and
+            ``"rate_ratio"`` (default) or ``"log_rate"`` for Poisson; ``"log"`` is an alias
+            of the family's log scale (``"log_odds"`` or ``"log_rate"``), as in
+            :meth:`lbprun.models.rates.RateModelResult.to_frame`. ``std_error`` and
             ``statistic`` stay on the linear-predictor scale.
 
         Returns
@@ -128,9 +130,21 @@ class GEEResult(Result):
             A copy of the table on the asked scale, with a last column ``label`` saying what
             each row is (the intercept's baseline odds or rate and the covariate values it is
             at, a unit, a level against its reference).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> data = pd.DataFrame({"runner_id": np.repeat(np.arange(60), 5),
+        ...                      "spike": rng.integers(0, 2, 300)})
+        >>> data["new_episode"] = rng.random(300) < np.where(data["spike"] == 1, 0.3, 0.15)
+        >>> fit = fit_gee(data, "new_episode", ["spike"])
+        >>> fit.to_frame(scale="log").equals(fit.to_frame(scale="log_odds"))
+        True
         """
         scales = _SCALES[self.family]
         scale = scales[0] if scale is None else scale
+        scale = scales[1] if scale == "log" else scale
         out = exponentiate(self.table, scale, scales)
         if scale == scales[1] and "label" in out.columns:
             ratio, linear = _BASELINE[self.family]

@@ -47,7 +47,7 @@ def _write(path: Path, doc: dict, *, fix_checksum: bool) -> Path:
 
 
 def test_save_load_score_gives_bitwise_identical_probabilities(model, survey, saved):
-    loaded = load_model(saved)
+    loaded = load_model(saved, jsonschema=True)
     before, after = model.score(survey).to_frame(), loaded.score(survey).to_frame()
     for column in ("probability", "ci_low", "ci_high"):
         assert np.array_equal(before[column].to_numpy(), after[column].to_numpy())
@@ -181,7 +181,7 @@ def test_bad_content_with_a_valid_checksum_is_refused(saved, change, message):
     change(doc)
     _write(saved, doc, fix_checksum=True)
     with pytest.raises(ModelFileError, match=message) as info:
-        load_model(saved)
+        load_model(saved, jsonschema=True)
     assert str(saved) in str(info.value)
 
 
