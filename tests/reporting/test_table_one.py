@@ -110,7 +110,10 @@ def test_a_group_of_three_shows_no_count_percentage_or_total_anywhere():
     shown = " ".join(t.display.to_numpy().ravel())
     assert " 3 " not in f" {shown} " and "(1.5)" not in shown
     tidy = t.to_frame()
-    assert tidy.loc[tidy.level == "elite", ["count", "percent"]].isna().all().all()
+    elite = tidy.loc[tidy.level == "elite"]
+    assert (elite["count"].isna() | (elite["count"] == 0)).all()
+    assert elite.loc[elite["count"].isna(), "percent"].isna().all()
+    assert elite["suppressed"].tolist().count("primary") == 2
 
 
 def test_identifiers_dates_of_birth_and_positions_are_never_shown():
