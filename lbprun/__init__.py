@@ -31,6 +31,7 @@ from lbprun.exceptions import (
 if TYPE_CHECKING:  # the names below are imported on first use (PEP 562), so `import lbprun`
     # and the command line start fast; type checkers and IDEs see them here.
     from lbprun import datasets
+    from lbprun._progress import set_progress
     from lbprun.clinic import RiskModel, RiskScore, load_demo_model, load_model
     from lbprun.clinic.decision_curve import DecisionCurveResult, decision_curve
     from lbprun.clinic.develop import DevelopedRiskModel, develop_risk_model
@@ -80,6 +81,7 @@ if TYPE_CHECKING:  # the names below are imported on first use (PEP 562), so `im
     from lbprun.models.risk_factors import RiskFactorResult, fit_risk_factors
     from lbprun.plots.models import plot_calibration, plot_dose_response, plot_forest
     from lbprun.plots.workload import plot_runner_load
+    from lbprun.reporting.report import Report, report
     from lbprun.reporting.suppression import SuppressedTable, suppress_counts
     from lbprun.reporting.table_one import TableOne, table_one
     from lbprun.simulate import SimulatedData, SimulationDesign, simulate_cohort, simulate_survey
@@ -164,6 +166,9 @@ _LAZY: dict[str, str] = {
     "table_tests": "lbprun.measures.contingency:table_tests",
     "TableTestsResult": "lbprun.measures.contingency:TableTestsResult",
     "table_one": "lbprun.reporting.table_one:table_one",
+    "report": "lbprun.reporting.report:report",
+    "Report": "lbprun.reporting.report:Report",
+    "set_progress": "lbprun._progress:set_progress",
     "TableOne": "lbprun.reporting.table_one:TableOne",
     "suppress_counts": "lbprun.reporting.suppression:suppress_counts",
     "SuppressedTable": "lbprun.reporting.suppression:SuppressedTable",
@@ -279,6 +284,9 @@ __all__ = [
     "table_tests",
     "TableTestsResult",
     "table_one",
+    "report",
+    "Report",
+    "set_progress",
     "TableOne",
     "suppress_counts",
     "SuppressedTable",
