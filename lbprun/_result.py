@@ -173,6 +173,11 @@ class Result:
             Proportion results only (prevalence, risk): estimates, interval bounds and standard
             errors multiplied by 100, their columns named ``"estimate (%)"`` and so on.
 
+        Returns
+        -------
+        pandas.DataFrame
+            A copy of :attr:`table`; changing it leaves the result untouched.
+
         Raises
         ------
         lbprun._checks.ArgumentError
@@ -205,13 +210,18 @@ class Result:
     def summary(self, *, as_percent: bool = False) -> str:
         """Return a plain-text summary: title, table and numbered notes (never prints).
 
+        The table is printed whole (every row, column and character), whatever the pandas
+        display options.
+
         Parameters
         ----------
         as_percent : bool, default=False
             Proportion results only: estimates and bounds in percent (see :meth:`to_frame`).
 
-        The table is printed whole (every row, column and character), whatever the pandas
-        display options.
+        Returns
+        -------
+        str
+            The title, the table and the numbered notes, one per line.
         """
         lines = [self._title(), render_table(self._display_frame(as_percent)), *self._sections()]
         if self.notes:
@@ -220,7 +230,14 @@ class Result:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe dictionary of the result (table as records, notes, settings)."""
+        """Return a JSON-safe dictionary of the result (table as records, notes, settings).
+
+        Returns
+        -------
+        dict
+            ``{"type": class name, field: value, ...}`` with the table as a list of records;
+            numpy, pandas and date values become plain Python (NaN becomes None).
+        """
         out: dict[str, Any] = {"type": type(self).__name__}
         skip = {"_private_fields", *self._private_fields}
         for f in dataclasses.fields(self):
@@ -231,7 +248,18 @@ class Result:
         return out
 
     def to_json(self, **kwargs: Any) -> str:
-        """Return :meth:`to_dict` serialised with :func:`json.dumps` (kwargs pass through)."""
+        """Return :meth:`to_dict` serialised with :func:`json.dumps`.
+
+        Parameters
+        ----------
+        **kwargs
+            Passed to :func:`json.dumps` (``indent=2``, for example).
+
+        Returns
+        -------
+        str
+            The JSON text.
+        """
         return json.dumps(self.to_dict(), **kwargs)
 
     def __repr__(self) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lbprun._progress import track
 from lbprun._simulate_runners import draw_runners, draw_surface
 from lbprun.io.schema import SURFACES
 
@@ -73,9 +74,17 @@ def _weekday_preferences(rng, n, long_day, n_days):
 
 
 def simulate_cohort_frames(
-    n: int, weeks: int, coef: dict[str, float], start: pd.Timestamp, seed: int | None
+    n: int,
+    weeks: int,
+    coef: dict[str, float],
+    start: pd.Timestamp,
+    seed: int | None,
+    progress: bool | None = False,
 ) -> dict[str, Any]:
-    """Simulate the cohort and return a dict of frames and the truth."""
+    """Simulate the cohort and return a dict of frames and the truth.
+
+    ``progress`` shows a bar over the weeks drawn (run-in weeks included).
+    """
     p = PROCESS
     rng = np.random.default_rng(seed)
     x = draw_runners(rng, n)
@@ -131,7 +140,10 @@ def simulate_cohort_frames(
     episodes: list[tuple[np.ndarray, ...]] = []
     day_offsets = np.arange(7)
 
-    for w in range(run_in + weeks):
+    weeks_drawn = track(
+        range(run_in + weeks), desc=f"simulate {n} runners", unit="week", enabled=progress
+    )
+    for w in weeks_drawn:
         t = w - run_in
         day0 = 7 * t
         if t == 0:

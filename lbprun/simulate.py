@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice, check_positive_int, closest
+from lbprun._progress import check_progress
 from lbprun._result import to_jsonable
 from lbprun._simulate_cohort import COHORT_TERMS, PROCESS, simulate_cohort_frames
 from lbprun._simulate_survey import SURVEY_TERMS, simulate_survey_frame
@@ -407,6 +408,7 @@ def simulate_cohort(
     effects: Mapping[str, float] | None = None,
     start_date: str | pd.Timestamp = "2025-01-06",
     seed: int | None = None,
+    progress: bool | None = None,
 ) -> SimulatedData:
     """Simulate daily training logs and recurrent LBP of a cohort with known hazard ratios.
 
@@ -425,6 +427,10 @@ def simulate_cohort(
     seed : int or None, default=None
         Seed of :func:`numpy.random.default_rng`; the same seed gives identical data. None
         draws fresh entropy, recorded as ``truth["seed"]`` so the data can be drawn again.
+    progress : bool or None, default=None
+        Show a progress bar over the weeks drawn (tqdm, on standard error); None: only when
+        standard error is a terminal and bars are not turned off (``lbprun.set_progress``,
+        ``LBPRUN_PROGRESS=0``). The data do not depend on it.
 
     Returns
     -------
@@ -471,6 +477,7 @@ def simulate_cohort(
     weeks = check_positive_int(weeks, "weeks")
     coef = _merge_effects(effects, COHORT_EFFECTS)
     seed = _check_seed(seed)
+    progress = check_progress(progress)
     try:
         start = pd.Timestamp(start_date).normalize()
     except (TypeError, ValueError):
@@ -479,7 +486,7 @@ def simulate_cohort(
         raise ArgumentError(f"start_date must be a date; got {start_date!r}.")
     if start.tzinfo is not None:
         start = start.tz_localize(None)
-    out = simulate_cohort_frames(n_runners, weeks, coef, start, seed)
+    out = simulate_cohort_frames(n_runners, weeks, coef, start, seed, progress)
     truth = {
         "kind": "cohort",
         "n_runners": n_runners,

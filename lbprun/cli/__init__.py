@@ -41,6 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
         register = getattr(module, "register", None)
         if register is not None:
             register(subparsers)
+    for sub in subparsers.choices.values():
+        if not any("--quiet" in action.option_strings for action in sub._actions):
+            sub.add_argument(
+                "--quiet",
+                action="store_true",
+                help="no progress bars (also LBPRUN_PROGRESS=0)",
+            )
     return parser
 
 
@@ -57,6 +64,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
+    from lbprun._progress import _setting, set_progress
+
+    previous = _setting["enabled"]
+    if getattr(args, "quiet", False):
+        set_progress(False)
     try:
         return int(args.func(args))
     except UsageError as error:
@@ -68,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as error:
         print(f"lbprun {args.command}: error: {error}", file=sys.stderr)
         return 1
+    finally:
+        _setting["enabled"] = previous
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,7 +2,10 @@
 
 The bar (tqdm, on standard error) advances one step per stage and shows the stage's counts
 (rows read, kept and rejected, table rows, the file written); a computation with its own bar
-over runners shows it beneath. Disabled, it does nothing.
+over runners shows it beneath. Disabled, it does nothing. It follows lbprun's one policy
+(:mod:`lbprun._progress`): ``enabled=None`` shows it only when standard error is a terminal
+and bars are not turned off (``--quiet``, ``lbprun.set_progress(False)``,
+``LBPRUN_PROGRESS=0``).
 
 Examples
 --------
@@ -18,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from lbprun._progress import progress_bar, progress_enabled
+
 __all__ = ["Stages"]
 
 
@@ -26,23 +31,21 @@ class Stages:
 
     Parameters
     ----------
-    enabled : bool
-        Show the bar (tqdm on standard error).
+    enabled : bool or None
+        Show the bar (tqdm on standard error); None: as :func:`lbprun._progress.progress_bar`.
     stages : sequence of str
         The stages, in order (the bar's total).
     desc : str
         The bar's label.
     """
 
-    def __init__(self, enabled: bool, stages: Sequence[str], desc: str) -> None:
+    def __init__(self, enabled: bool | None, stages: Sequence[str], desc: str) -> None:
         self.stages = tuple(stages)
         self.desc = desc
         self.log: list[str] = []
         self.bar: Any = None
-        if enabled:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=len(self.stages), desc=desc, unit="stage", leave=True)
+        if progress_enabled(enabled):
+            self.bar = progress_bar(len(self.stages), desc=desc, unit="stage", enabled=True)
 
     def __enter__(self) -> Stages:
         return self

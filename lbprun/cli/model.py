@@ -153,7 +153,7 @@ def run_develop(args: argparse.Namespace) -> int:
             repeats=args.repeats,
             seed=args.seed,
             n_jobs=args.jobs,
-            progress=bool(args.progress),
+            progress=True if args.progress else (False if args.quiet else None),
             label=args.label,
         )
     except ArgumentError as error:

@@ -9,7 +9,8 @@ and XLSX, formula-like text from the log (a runner or shoe id starting with ``=`
 :func:`lbprun.io.read.read_activities` and the reader options of :mod:`lbprun.cli._reading`
 (``--columns``, ``--units``, ``--sheet``, ``--on-error``, ``--rejected``, ``--config``);
 compressed logs (``.csv.gz``, ``.bz2``, ``.xz``, ``.zst``) are read like plain ones. With
-``--progress`` (or when standard error is a terminal) a bar follows the stages read,
+``--progress`` (or when standard error is a terminal, unless ``--quiet`` or
+``LBPRUN_PROGRESS=0``) a bar follows the stages read,
 validate, compute and write with their counts. Exit code 0 on success, 1 when the data cannot
 be read or used, 2 on bad usage.
 
@@ -31,7 +32,6 @@ Examples
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +122,7 @@ def _compute(args: argparse.Namespace, activities: pd.DataFrame, bar: bool) -> p
     from lbprun.workload.weekly import weekly_load
 
     threads = {"threads": args.threads} if args.threads is not None else {}
-    per_runner = {"progress": True, **threads} if bar and args.engine == "pandas" else threads
+    per_runner = {"progress": bar, **threads}
     if args.what == "weekly":
         return weekly_load(activities, week_start=args.week_start, engine=args.engine)
     if args.what == "spikes":
@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     reader = InputReader(args, "workload")
     (settings,) = reader.plan([(args.activities, "activities")])
-    bar = bool(args.progress or sys.stderr.isatty())
+    bar = True if args.progress else (False if args.quiet else None)
     with Stages(bar, ("read", "validate", "compute", "write"), "lbprun workload") as stages:
         stages.start("read")  # the reader reads and validates in one pass over the file
         activities = reader.read(args.activities, "activities", settings)

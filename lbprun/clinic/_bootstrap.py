@@ -23,7 +23,6 @@ True
 from __future__ import annotations
 
 import os
-import sys
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lbprun._progress import progress_bar
 from lbprun.clinic._dev_fit import ResamplingUnits, refit
 from lbprun.clinic._dev_performance import STATISTICS, performance
 
@@ -128,12 +128,6 @@ def _chunks(seeds: list, n_workers: int) -> Iterator[list]:
         yield seeds[start : start + size]
 
 
-def _show_progress(progress: bool | None) -> bool:
-    if progress is None:
-        return bool(getattr(sys.stderr, "isatty", lambda: False)())
-    return bool(progress)
-
-
 def _executor(n_workers: int) -> Executor:
     import multiprocessing
 
@@ -196,12 +190,8 @@ def internal_validation(
     }
     tasks = [{**base, "seeds": chunk} for chunk in _chunks(seeds, n_jobs_used)]
     rows: list[tuple] = []
-    from tqdm.auto import tqdm
-
     label = "bootstrap" if method == "bootstrap" else f"{folds}-fold cross-validation"
-    with tqdm(
-        total=count, desc=label, disable=not _show_progress(progress), file=sys.stderr
-    ) as bar:
+    with progress_bar(count, desc=label, unit="replicate", enabled=progress) as bar:
         if n_jobs_used == 1:
             for task in tasks:
                 rows.extend(_run_chunk(task))

@@ -49,7 +49,18 @@ class CalibrationCurveResult(Result):
         return "Calibration by risk group"
 
     def plot(self, ax: Any = None) -> Any:
-        """Draw the lowess curve, the grouped proportions with intervals and the identity."""
+        """Draw the lowess curve, the grouped proportions with intervals and the identity.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            The Axes to draw on; a new figure's Axes when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from lbprun.clinic._dev_figures import plot_calibration_curve
 
         return plot_calibration_curve(self, ax=ax)

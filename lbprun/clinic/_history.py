@@ -136,7 +136,9 @@ def load_values(
             out["max_weekly_increase_pct"] = out["runner_id"].map(peak).astype(float)
     if "acwr" in predictors:
         grid = _anchored(runs, ids, day - pd.Timedelta(days=WINDOW_DAYS), last)
-        daily = acwr(grid, acute=7, chronic=WINDOW_DAYS, method="rolling", coupled=False)
+        daily = acwr(
+            grid, acute=7, chronic=WINDOW_DAYS, method="rolling", coupled=False, progress=False
+        )
         final = daily[daily["date"] == last].set_index("runner_id")["acwr"]
         out["acwr"] = out["runner_id"].map(final).astype(float)
     if "shoe_km" in predictors:

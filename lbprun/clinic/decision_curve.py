@@ -87,7 +87,18 @@ class DecisionCurveResult(Result):
         return float(better[better].index.min()), float(better[better].index.max())
 
     def plot(self, ax: Any = None) -> Any:
-        """Draw the net benefit of each strategy against the threshold (matplotlib Axes)."""
+        """Draw the net benefit of each strategy against the threshold.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            The Axes to draw on; a new figure's Axes when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from lbprun.clinic._dev_figures import plot_decision_curve
 
         return plot_decision_curve(self, ax=ax)

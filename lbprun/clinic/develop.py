@@ -95,7 +95,18 @@ class DevelopedRiskModel(Result):
         return lines
 
     def plot(self, ax: Any = None) -> Any:
-        """Draw the calibration curve (see :meth:`CalibrationCurveResult.plot`)."""
+        """Draw the calibration curve (see :meth:`CalibrationCurveResult.plot`).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            The Axes to draw on; a new figure's Axes when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         return self.calibration.plot(ax=ax)
 
     def to_dict(self) -> dict[str, Any]:
@@ -204,7 +215,9 @@ def develop_risk_model(
     n_jobs : int, default=-1
         Worker processes (-1: every core). Results do not depend on it.
     progress : bool, optional
-        Show a progress bar; default: when standard error is a terminal.
+        Show a progress bar over the bootstrap replicates; default None: only when standard
+        error is a terminal and bars are not turned off (``lbprun.set_progress``,
+        ``LBPRUN_PROGRESS=0``).
     label : str, default=""
         Label of the model, shown with every score and in the report (e.g. demonstration).
 

@@ -110,7 +110,18 @@ class RiskScore(Result):
         return lines
 
     def plot(self, ax: Any = None) -> Any:
-        """Bar chart of the first runner's contributions (log odds); returns the Axes."""
+        """Bar chart of the first runner's contributions (log odds).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            The Axes to draw on; a new figure's Axes when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:

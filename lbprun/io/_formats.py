@@ -69,6 +69,8 @@ class TableSource:
         Text files: the lines whose field count differs from the header's, and their counts.
     expected_fields : int, default=0
         Text files: the header's field count.
+    total_rows : int or None, default=None
+        Data rows the chunks will hold, when known before reading (a progress bar's total).
     """
 
     name: str
@@ -83,6 +85,7 @@ class TableSource:
     bad_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     bad_counts: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     expected_fields: int = 0
+    total_rows: int | None = None
 
     def chunks(self) -> Iterator[Chunk]:
         """Yield ``(raw_frame, row_numbers)`` chunks; read errors become DataReadError.
@@ -174,6 +177,7 @@ def open_source(
             columns=[str(c) for c in frame.columns],
             read_chunks=lambda: iter([(frame, np.arange(len(frame), dtype=np.int64))]),
             header_row=None,
+            total_rows=len(frame),
         )
     path = Path(source)
     name = str(source)
@@ -263,6 +267,7 @@ def _open_parquet(path: Path, name: str, chunk_rows: int) -> TableSource:
         read_chunks,
         header_row=None,
         read_subset=read_subset,
+        total_rows=rows,
     )
 
 

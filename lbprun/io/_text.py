@@ -408,4 +408,5 @@ def open_text(
     source.bad_rows = layout.lines(layout.odd_index[bad])
     source.bad_counts = layout.odd_count[bad]
     source.expected_fields = width
+    source.total_rows = layout.n_data
     return source

@@ -211,7 +211,18 @@ class ValidationReport(Result):
         return DataValidationError(message, self.failure_cases.copy())
 
     def plot(self, ax: Any = None) -> Any:
-        """Bar chart of failures per column and check; returns the Axes."""
+        """Bar chart of failures per column and check.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            The Axes to draw on; a new figure's Axes when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:

@@ -82,6 +82,10 @@ _DOC_PARAMETERS = """
         required value missing, any failure of ``runner_id``) still reject it.
     sheet : str, int or None, default=None
         Excel sheet (name or 0-based index); the first by default.
+    progress : bool or None, default=None
+        Show a progress bar over the rows read and validated (tqdm, on standard error); None:
+        only when standard error is a terminal and bars are not turned off
+        (``lbprun.set_progress``, ``LBPRUN_PROGRESS=0``).
 
     Returns
     -------
@@ -117,6 +121,7 @@ def _read(
     fmt: str | None = None,
     fill: Mapping[str, Any] | None = None,
     activity_types: set[str] | None = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame | ValidationReport:
     check_choice("on_error", on_error, ("raise", "drop", "missing"))
     report = run_validation(
@@ -131,6 +136,7 @@ def _read(
         fill=fill,
         activity_types=activity_types,
         on_error=on_error,
+        progress=progress,
     )
     table_level = report.failure_cases["check"].isin(
         ("required_column", "one_of_required", "duplicate_column")
@@ -149,9 +155,11 @@ def read_survey(
     units: Mapping[str, str] | None = None,
     on_error: str = "raise",
     sheet: str | int | None = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame | ValidationReport:
     """Read and validate a cross-sectional runner survey (one row per runner).
     {parameters}
+
     Notes
     -----
     At least one LBP outcome (``lbp_point``, ``lbp_12m``, ``lbp_lifetime``) is required and
@@ -163,7 +171,15 @@ def read_survey(
     >>> read_survey(pd.DataFrame({"runner_id": ["a"], "lbp_12m": ["si"]}))["lbp_12m"].tolist()
     [True]
     """
-    return _read(source, "survey", columns=columns, units=units, on_error=on_error, sheet=sheet)
+    return _read(
+        source,
+        "survey",
+        columns=columns,
+        units=units,
+        on_error=on_error,
+        sheet=sheet,
+        progress=progress,
+    )
 
 
 def read_cohort(
@@ -173,9 +189,11 @@ def read_cohort(
     units: Mapping[str, str] | None = None,
     on_error: str = "raise",
     sheet: str | int | None = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame | ValidationReport:
     """Read and validate a cohort (one row per runner followed over time).
     {parameters}
+
     Notes
     -----
     ``start_date <= end_date`` and a first LBP onset inside ``[start_date, end_date]``.
@@ -188,7 +206,15 @@ def read_cohort(
     >>> cohort["end_date"].dt.strftime("%Y-%m-%d").tolist()
     ['2025-12-31']
     """
-    return _read(source, "cohort", columns=columns, units=units, on_error=on_error, sheet=sheet)
+    return _read(
+        source,
+        "cohort",
+        columns=columns,
+        units=units,
+        on_error=on_error,
+        sheet=sheet,
+        progress=progress,
+    )
 
 
 def read_episodes(
@@ -198,9 +224,11 @@ def read_episodes(
     units: Mapping[str, str] | None = None,
     on_error: str = "raise",
     sheet: str | int | None = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame | ValidationReport:
     """Read and validate LBP episodes (one row per episode of a runner).
     {parameters}
+
     Notes
     -----
     ``onset_date <= recovery_date`` and a runner's episodes do not overlap: an episode starts
@@ -214,7 +242,15 @@ def read_episodes(
     >>> read_episodes(episodes)["recovery_date"].isna().tolist()
     [False, True]
     """
-    return _read(source, "episodes", columns=columns, units=units, on_error=on_error, sheet=sheet)
+    return _read(
+        source,
+        "episodes",
+        columns=columns,
+        units=units,
+        on_error=on_error,
+        sheet=sheet,
+        progress=progress,
+    )
 
 
 def read_activities(
@@ -227,6 +263,7 @@ def read_activities(
     runner_id: str | None = None,
     activity_types: Iterable[str] | None = ("run",),
     strict: bool = False,
+    progress: bool | None = None,
 ) -> pd.DataFrame | ValidationReport:
     """Read and validate a training log (one row per run).
     {parameters}
@@ -285,6 +322,7 @@ def read_activities(
         fmt=fmt,
         fill=fill,
         activity_types=types,
+        progress=progress,
     )
     if watch is not None:  # count what the watch import left out; keep its notes
         from lbprun.io._watch_rows import add_watch_accounting

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice
+from lbprun._progress import check_progress, progress_bar
 from lbprun.exceptions import DataReadError, LbprunError
 from lbprun.io._engine import CASE_COLUMNS, Run
 from lbprun.io._formats import open_source
@@ -61,6 +62,7 @@ def validate(
     units: Mapping[str, str] | None = None,
     sheet: str | int | None = None,
     keep_data: bool = False,
+    progress: bool | None = None,
 ) -> ValidationReport:
     """Validate a table against the column dictionary and report every problem.
 
@@ -82,6 +84,10 @@ def validate(
     keep_data : bool, default=False
         Keep the typed valid rows in ``report.data``. Files are read in chunks, so without it
         memory stays bounded whatever the file size.
+    progress : bool or None, default=None
+        Show a progress bar over the rows read and validated (tqdm, on standard error); None:
+        only when standard error is a terminal and bars are not turned off
+        (``lbprun.set_progress``, ``LBPRUN_PROGRESS=0``).
 
     Returns
     -------
@@ -115,7 +121,14 @@ def validate(
     ['duplicate_run']
     """
     return run_validation(
-        data, kind, name=source, columns=columns, units=units, sheet=sheet, keep_data=keep_data
+        data,
+        kind,
+        name=source,
+        columns=columns,
+        units=units,
+        sheet=sheet,
+        keep_data=keep_data,
+        progress=progress,
     )
 
 
@@ -132,6 +145,7 @@ def run_validation(
     fill: Mapping[str, Any] | None = None,
     activity_types: set[str] | None = None,
     on_error: str = "raise",
+    progress: bool | None = None,
 ) -> ValidationReport:
     """Validate ``data`` and build the report (shared by :func:`validate` and the readers).
 
@@ -140,8 +154,10 @@ def run_validation(
     ``activity_types`` (normalised types) leaves out training-log rows of other types.
     ``on_error="missing"`` sets values that fail on their own to missing and keeps their row
     (see :mod:`lbprun.io._missing`); other modes reject every row with a failure.
+    ``progress`` shows a bar over the data rows (see :func:`lbprun._progress.progress_bar`).
     """
     check_choice("kind", kind, tuple(SCHEMAS))
+    progress = check_progress(progress)
     if not isinstance(data, pd.DataFrame | str | Path):
         raise ArgumentError(
             f"data must be a path or a pandas DataFrame; got {type(data).__name__}."
@@ -163,13 +179,17 @@ def run_validation(
     parts = [run.table_failures()]
     counted = [c.name for c in run.schema if run.names.count(c.name) == 1]
     tally = MissingTally(counted)
+    label = f"read {Path(src.name).name}"  # the file name: the bar fits a narrow terminal
+    bar = progress_bar(src.total_rows, desc=label, unit="row", enabled=progress)
     try:
-        run.prescan()
-        for raw, rows in src.chunks():
-            if not keep_data:
-                tally.add_frame(raw, np.asarray(rows), _raw_missing(raw, run, counted))
-            parts.append(run.process(raw, rows))
-        parts.append(run.finish())
+        with bar:
+            run.prescan()
+            for raw, rows in src.chunks():
+                if not keep_data:
+                    tally.add_frame(raw, np.asarray(rows), _raw_missing(raw, run, counted))
+                parts.append(run.process(raw, rows))
+                bar.update(len(raw))
+            parts.append(run.finish())
     except (LbprunError, ArgumentError):
         raise
     except Exception as error:  # a value no converter expected: name the file, not a crash

@@ -57,7 +57,18 @@ class IncidenceResult(Result):
         return f"Cumulative incidence of {self.onset} during follow-up"
 
     def plot(self, ax: Axes | None = None) -> Axes:
-        """Plot each group's risk and interval; see :func:`lbprun.plots.survival.plot_estimates`."""
+        """Plot each group's risk and interval; see :func:`lbprun.plots.survival.plot_estimates`.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            The Axes to draw on; a new figure's Axes when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from lbprun.plots.survival import plot_estimates
 
         return plot_estimates(self, ax=ax)
@@ -121,7 +132,18 @@ class IncidenceRateResult(Result):
         return [f"Rate ratios ({self.ratio_method}):", render_table(self.rate_ratios)]
 
     def plot(self, ax: Axes | None = None) -> Axes:
-        """Plot each group's rate and interval; see :func:`lbprun.plots.survival.plot_estimates`."""
+        """Plot each group's rate and interval; see :func:`lbprun.plots.survival.plot_estimates`.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            The Axes to draw on; a new figure's Axes when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from lbprun.plots.survival import plot_estimates
 
         return plot_estimates(self, ax=ax)

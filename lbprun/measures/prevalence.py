@@ -130,7 +130,18 @@ class PrevalenceResult(Result):
         return f"Prevalence of {self.outcome} ({text} {self.case_definition} prevalence)"
 
     def plot(self, ax: Axes | None = None) -> Axes:
-        """Plot each group's estimate and interval; see :func:`lbprun.plots.measures.plot_prevalence`."""
+        """Plot each group's estimate and interval; see :func:`lbprun.plots.measures.plot_prevalence`.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            The Axes to draw on; a new figure's Axes when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from lbprun.plots.measures import plot_prevalence
 
         return plot_prevalence(self, ax=ax)

@@ -362,7 +362,18 @@ class RiskFactorResult(Result):
         )
 
     def plot(self, ax: Any = None) -> Any:
-        """Forest plot of the odds ratios (:func:`lbprun.plots.models.plot_forest`)."""
+        """Forest plot of the odds ratios (:func:`lbprun.plots.models.plot_forest`).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            The Axes to draw on; a new figure's Axes when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from lbprun.plots.models import plot_forest
 
         return plot_forest(self, ax=ax)

@@ -108,7 +108,18 @@ class CalibrationResult(Result):
     curve: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def plot(self, ax: Any = None) -> Any:
-        """Draw the calibration curve (see :func:`lbprun.plots.models.plot_calibration`)."""
+        """Draw the calibration curve (see :func:`lbprun.plots.models.plot_calibration`).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            The Axes to draw on; a new figure's Axes when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from lbprun.plots.models import plot_calibration
 
         return plot_calibration(self, ax=ax)

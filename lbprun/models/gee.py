@@ -178,7 +178,18 @@ class GEEResult(Result):
         )
 
     def plot(self, ax: Axes | None = None) -> Axes:
-        """Forest plot of the ratios with their robust intervals (log axis)."""
+        """Forest plot of the ratios with their robust intervals (log axis).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            The Axes to draw on; a new figure's Axes when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from lbprun.plots.models import plot_forest
 
         label = "Odds ratio" if self.family == "binomial" else "Rate ratio"

@@ -215,7 +215,18 @@ class ImputationResult(Result):
         return log_scale_labels(out) if scale == "log_odds" else out
 
     def plot(self, ax: Axes | None = None) -> Axes:
-        """Plot complete-case and pooled estimates with their intervals, term by term."""
+        """Plot complete-case and pooled estimates with their intervals, term by term.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            The Axes to draw on; a new figure's Axes when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         import matplotlib.pyplot as plt
 
         table = self.to_frame()

@@ -153,7 +153,18 @@ class RateModelResult(Result):
         return lines
 
     def plot(self, ax: Axes | None = None) -> Axes:
-        """Forest plot of the incidence rate ratios (log axis)."""
+        """Forest plot of the incidence rate ratios (log axis).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            The Axes to draw on; a new figure's Axes when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from lbprun.plots.models import plot_forest
 
         label = f"Incidence rate ratio ({self.level:.0%} CI)"

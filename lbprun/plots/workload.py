@@ -81,7 +81,7 @@ def plot_runner_load(
     if band is not None and (len(band) != 2 or not band[0] < band[1]):
         raise ArgumentError(f"band must be (low, high) with low < high; got {band!r}.")
     weekly = load_spikes(runs, thresholds=thresholds, week_start=week_start)
-    daily = acwr(runs, method=method)
+    daily = acwr(runs, method=method, progress=False)
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4))
     centre = weekly["week_start"] + pd.Timedelta(days=3.5)

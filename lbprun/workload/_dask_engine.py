@@ -35,8 +35,8 @@ def _kernel(name: str) -> Any:
     return {
         "weekly_load": weekly_load,
         "load_spikes": load_spikes,
-        "single_run_spikes": partial(single_run_spikes, threads=1),
-        "acwr": partial(acwr, threads=1),
+        "single_run_spikes": partial(single_run_spikes, threads=1, progress=False),
+        "acwr": partial(acwr, threads=1, progress=False),
     }[name]
 
 
@@ -124,6 +124,34 @@ def _restore(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _ticker(bar: Any, keys: set | None = None) -> Any:
+    """A local-scheduler callback advancing ``bar`` per finished task (of ``keys`` if given).
+
+    Without ``keys`` the bar counts every task of the graph (its total set when it starts).
+    """
+    from dask.callbacks import Callback
+
+    class _Tick(Callback):
+        def _start_state(self, dsk: Any, state: Any) -> None:
+            if keys is None:  # the tasks to run: the graph less its data
+                bar.reset(total=len(dsk) - len(state["cache"]))
+
+        def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker: Any) -> None:
+            if keys is None or key in keys:
+                bar.update(1)
+
+    return _Tick()
+
+
+def _gather(client: Any, futures: list, bar: Any) -> list:
+    """Results of ``futures`` in order, advancing ``bar`` as each one finishes."""
+    from distributed import as_completed
+
+    for _ in as_completed(futures):
+        bar.update(1)
+    return client.gather(futures)
+
+
 def dask_outputs(
     source: Any,
     jobs: dict[str, tuple[str, dict[str, Any]]],
@@ -131,16 +159,23 @@ def dask_outputs(
     out: str | Path | None = None,
     client: Any = None,
     npartitions: int | None = None,
+    progress: bool | None = None,
 ) -> dict[str, pd.DataFrame | Path]:
     """Run workload functions with Dask: the pandas kernel on runner partitions.
 
     ``jobs`` maps an output key to ``(function name, options)``. With ``out``, each table is
     written as a folder of Parquet parts (``out`` itself for one job, ``out / key`` otherwise)
-    and its path is returned.
+    and its path is returned. ``progress`` shows a bar over the runner partitions (the whole
+    workload) or over the tasks of the local scheduler (one table at a time).
     """
+    import contextlib
+
     import dask
 
-    with dask.config.set({"dataframe.convert-string": False}):
+    from lbprun._progress import progress_bar
+
+    bar = progress_bar(None, desc="dask", unit="partition", enabled=progress)
+    with bar, dask.config.set({"dataframe.convert-string": False}):
         ddf = _partitioned(source, npartitions)
         sample = _sample(ddf)
         metas = {
@@ -150,14 +185,19 @@ def dask_outputs(
         results: dict[str, pd.DataFrame | Path] = {}
         if out is None and len(jobs) > 1:
             tasks = [dask.delayed(_workload_part)(p, jobs) for p in ddf.to_delayed()]
+            bar.reset(total=len(tasks))
             if compute is not None:
-                parts = client.gather(compute(tasks))
+                parts = _gather(client, compute(tasks), bar)
             else:
-                parts = dask.compute(*tasks)
+                with _ticker(bar, {task.key for task in tasks}):
+                    parts = dask.compute(*tasks)
             for key, meta in metas.items():
                 pieces = [p[key] for p in parts if key in p] or [meta]
                 results[key] = _restore(pd.concat(pieces, ignore_index=True), meta)
             return results
+        if compute is None and not bar.disable:
+            bar.unit = "task"
+        ticks = _ticker(bar) if compute is None else contextlib.nullcontext()
         for key, (name, options) in jobs.items():
             meta = metas[key]
             table = ddf.map_partitions(_apply, name, options, meta, meta=meta)
@@ -166,9 +206,14 @@ def dask_outputs(
                 if compute is not None:
                     client.compute(table.to_parquet(target, compute=False)).result()
                 else:
-                    table.to_parquet(target)
+                    with ticks:
+                        table.to_parquet(target)
                 results[key] = target
                 continue
-            value = compute(table).result() if compute is not None else table.compute()
+            if compute is not None:
+                value = compute(table).result()
+            else:
+                with ticks:
+                    value = table.compute()
             results[key] = _restore(value, meta)
         return results

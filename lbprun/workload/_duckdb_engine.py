@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from lbprun._checks import ArgumentError
+from lbprun._progress import advance, progress_bar
 from lbprun.workload._grid import week_offset
 from lbprun.workload.engines import normalised_frame
 from lbprun.workload.spikes import CLASS_DECIMALS, class_labels
@@ -468,12 +469,14 @@ def duckdb_outputs(
     memory_limit: str | None = None,
     temp_directory: str | Path | None = None,
     threads: int | None = None,
+    progress: bool | None = None,
 ) -> dict[str, pd.DataFrame | Path]:
     """Run several workload functions on one DuckDB connection.
 
     ``jobs`` maps an output key to ``(function name, options)``. When ``out`` is given, each
     output is written to ``out / f"{key}.parquet"`` (or to ``out`` itself for a single job whose
-    ``out`` ends in ``.parquet``) and its path is returned instead of a DataFrame.
+    ``out`` ends in ``.parquet``) and its path is returned instead of a DataFrame. ``progress``
+    shows a bar over the steps: the runs registered, the shared tables, each output table.
     """
     needed: list[str] = ["distance_km"]
     for name, options in jobs.values():
@@ -482,11 +485,17 @@ def duckdb_outputs(
         if name == "acwr":
             needed.append(options.get("load", "distance_km"))
     results: dict[str, pd.DataFrame | Path] = {}
-    with connect(memory_limit=memory_limit, temp_directory=temp_directory, threads=threads) as con:
+    bar = progress_bar(len(jobs) + 2, desc="duckdb", unit="step", enabled=progress)
+    with (
+        bar,
+        connect(memory_limit=memory_limit, temp_directory=temp_directory, threads=threads) as con,
+    ):
         materialise = len(jobs) > 1 and isinstance(source, pd.DataFrame)
         order, runners = _runs_view(con, source, needed, materialise=materialise)
+        bar.update(1)
         shared = _share(con, jobs, out is not None)
-        for key, (name, options) in jobs.items():
+        bar.update(1)
+        for key, (name, options) in advance(jobs.items(), bar):
             if key in shared:
                 if out is not None:
                     target = _target(out, key, len(jobs))

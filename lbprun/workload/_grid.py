@@ -252,14 +252,17 @@ def notes_warning(
 
 
 class ProgressBar:
-    """A tqdm bar over runners, or nothing when disabled (``with ProgressBar(...) as tick``)."""
+    """A bar over runners, or nothing when off (``with ProgressBar(...) as tick``).
 
-    def __init__(self, enabled: bool, total: int, desc: str):
+    ``enabled`` follows :func:`lbprun._progress.progress_enabled` (None: the global policy).
+    """
+
+    def __init__(self, enabled: bool | None, total: int, desc: str):
+        from lbprun._progress import progress_bar, progress_enabled
+
         self.bar = None
-        if enabled:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=total, desc=desc, unit="runner")
+        if progress_enabled(enabled):
+            self.bar = progress_bar(total, desc=desc, unit="runner", enabled=True)
 
     def __enter__(self) -> Callable[[int], None] | None:
         return None if self.bar is None else self.bar.update

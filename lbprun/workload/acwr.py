@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice, check_positive_int
+from lbprun._progress import check_progress
 from lbprun.workload._grid import (
     Block,
     Prepared,
@@ -201,7 +202,7 @@ def acwr(
     load: str = "distance_km",
     block_days: int | None = None,
     threads: int | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
     engine: str = "pandas",
 ) -> pd.DataFrame:
     """Acute:chronic workload ratio per runner and day, by rolling means or EWMA.
@@ -224,8 +225,10 @@ def acwr(
     threads : int, optional
         Threads computing blocks of runners in parallel (default: every available core); with
         ``engine="duckdb"``, DuckDB's threads. The result does not depend on it.
-    progress : bool, default=False
-        Show a progress bar over runners (tqdm).
+    progress : bool or None, default=None
+        Show a progress bar over runners (tqdm, on standard error); None: only when standard
+        error is a terminal and bars are not turned off (``lbprun.set_progress``,
+        ``LBPRUN_PROGRESS=0``).
     engine : {"pandas", "duckdb", "dask"}, default="pandas"
         Computation engine (see :func:`weekly_load`).
 
@@ -268,6 +271,7 @@ def acwr(
     1.0
     """
     engine = check_engine(engine)
+    progress = check_progress(progress)
     method = check_choice("method", method, METHODS)
     acute, chronic = check_windows(acute, chronic)
     if not isinstance(coupled, bool | np.bool_):
@@ -283,7 +287,7 @@ def acwr(
         }
         if threads is not None:
             options["threads"] = threads
-        return dispatch("acwr", engine, activities, options)
+        return dispatch("acwr", engine, activities, {**options, "progress": progress})
     threads = check_threads(threads)
     if not isinstance(load, str):
         raise ArgumentError(f"load must be a column name; got {load!r}.")

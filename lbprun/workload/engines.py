@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice, check_columns, check_positive_int
+from lbprun._progress import check_progress, progress_bar
 from lbprun.workload._grid import local_datetimes, rank_runners
 
 __all__ = ["CATEGORICAL_COLUMNS", "ENGINES", "FUNCTIONS", "run", "run_workload"]
@@ -246,6 +247,7 @@ def _pandas_outputs(
     jobs: dict[str, tuple[str, dict[str, Any]]],
     out: str | Path | None,
     threads: int | None = None,
+    progress: bool | None = None,
 ) -> dict[str, Any]:
     from lbprun.workload.acwr import acwr, compute_workload
     from lbprun.workload.spikes import load_spikes, single_run_spikes
@@ -259,12 +261,17 @@ def _pandas_outputs(
     }
     frame = _read_pandas(source)
     if _is_whole_workload(jobs):
-        tables = compute_workload(frame, threads=threads, **_workload_options(jobs))
+        # one pass per runner for the single-run spikes, one for the ACWR
+        with progress_bar(None, desc="workload", unit="runner", enabled=progress) as bar:
+            tick = bar.update if not bar.disable else None
+            tables = compute_workload(
+                frame, threads=threads, progress=tick, **_workload_options(jobs)
+            )
     else:
         tables = {}
         for key, (name, options) in jobs.items():
             if name in ("single_run_spikes", "acwr"):
-                options = {**options, "threads": threads}
+                options = {**options, "threads": threads, "progress": progress}
             tables[key] = functions[name](frame, **options)
     if out is None:
         return tables
@@ -309,8 +316,10 @@ def _dispatch(
     jobs: dict[str, tuple[str, dict[str, Any]]],
     out: str | Path | None,
     engine_options: dict[str, Any],
+    progress: bool | None = None,
 ) -> dict[str, Any]:
     engine = check_choice("engine", engine, ENGINES)
+    progress = check_progress(progress)
     source = _check_source(source)
     allowed = {
         "pandas": ("threads",),
@@ -328,12 +337,12 @@ def _dispatch(
     if engine == "duckdb":
         from lbprun.workload._duckdb_engine import duckdb_outputs
 
-        return duckdb_outputs(source, jobs, out=out, **options)
+        return duckdb_outputs(source, jobs, out=out, progress=progress, **options)
     if engine == "dask":
         from lbprun.workload._dask_engine import dask_outputs
 
-        return dask_outputs(source, jobs, out=out, **options)
-    return _pandas_outputs(source, jobs, out, **options)
+        return dask_outputs(source, jobs, out=out, progress=progress, **options)
+    return _pandas_outputs(source, jobs, out, progress=progress, **options)
 
 
 def run(
@@ -347,6 +356,7 @@ def run(
     threads: int | None = None,
     client: Any = None,
     npartitions: int | None = None,
+    progress: bool | None = None,
     **options: Any,
 ) -> pd.DataFrame | Path:
     """Compute one training-load table with the DuckDB, Dask or pandas engine.
@@ -374,6 +384,11 @@ def run(
         Dask only: the cluster to use (default: the current client, else local threads).
     npartitions : int, optional
         Dask only: number of runner partitions (default: about 4 per worker thread).
+    progress : bool or None, default=None
+        Show a progress bar on standard error (pandas: runners; DuckDB: output tables; Dask:
+        runner partitions, or tasks of the local scheduler); None: only when standard error is
+        a terminal and bars are not turned off (``lbprun.set_progress``,
+        ``LBPRUN_PROGRESS=0``).
     **options
         The keyword arguments of the workload function ``name``.
 
@@ -406,7 +421,7 @@ def run(
         "client": client,
         "npartitions": npartitions,
     }
-    result = _dispatch(engine, source, {name: (name, checked)}, out, engine_options)
+    result = _dispatch(engine, source, {name: (name, checked)}, out, engine_options, progress)
     return result[name]
 
 
@@ -425,6 +440,7 @@ def run_workload(
     threads: int | None = None,
     client: Any = None,
     npartitions: int | None = None,
+    progress: bool | None = None,
 ) -> dict[str, pd.DataFrame | Path]:
     """Compute the whole training-load workload with one engine.
 
@@ -444,6 +460,8 @@ def run_workload(
         As in the workload functions.
     memory_limit, temp_directory, threads, client, npartitions
         Engine options (see :func:`run`).
+    progress : bool or None, default=None
+        Show a progress bar (see :func:`run`).
 
     Returns
     -------
@@ -483,4 +501,4 @@ def run_workload(
         "client": client,
         "npartitions": npartitions,
     }
-    return _dispatch(engine, source, jobs, out, engine_options)
+    return _dispatch(engine, source, jobs, out, engine_options, progress)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice, check_positive_int
+from lbprun._progress import check_progress
 from lbprun.workload._grid import (
     Block,
     Prepared,
@@ -241,7 +242,7 @@ def single_run_spikes(
     window_days: int = 30,
     block_days: int | None = None,
     threads: int | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
     engine: str = "pandas",
 ) -> pd.DataFrame:
     """Compare every run with the longest single run of the preceding ``window_days`` days.
@@ -257,8 +258,10 @@ def single_run_spikes(
     threads : int, optional
         Threads computing blocks of runners in parallel (default: every available core); with
         ``engine="duckdb"``, DuckDB's threads. The result does not depend on it.
-    progress : bool, default=False
-        Show a progress bar over runners (tqdm).
+    progress : bool or None, default=None
+        Show a progress bar over runners (tqdm, on standard error); None: only when standard
+        error is a terminal and bars are not turned off (``lbprun.set_progress``,
+        ``LBPRUN_PROGRESS=0``).
     engine : {"pandas", "duckdb", "dask"}, default="pandas"
         Computation engine (see :func:`weekly_load`).
 
@@ -293,13 +296,14 @@ def single_run_spikes(
     2                 12.0  -8.333333     False
     """
     engine = check_engine(engine)
+    progress = check_progress(progress)
     window_days = check_positive_int(window_days, "window_days")
     block_days = check_block_days(block_days)
     if engine != "pandas":
         options: dict[str, Any] = {"window_days": window_days}
         if threads is not None:
             options["threads"] = threads
-        return dispatch("single_run_spikes", engine, activities, options)
+        return dispatch("single_run_spikes", engine, activities, {**options, "progress": progress})
     threads = check_threads(threads)
     prep = prepare(activities, ["distance_km"])
     with ProgressBar(progress, prep.n_runners, "single-run spikes") as tick:
