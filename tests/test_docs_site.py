@@ -1,0 +1,90 @@
+"""The documentation site builds with warnings as errors, and its key pages are there.
+
+Runs ``sphinx-build -W --keep-going -b html docs <tmp>`` in a fresh process, as a user
+building the site would; the notebooks are executed by the build, so a notebook whose
+assertions fail fails this test too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytest.importorskip("sphinx")
+pytest.importorskip("numpydoc")
+pytest.importorskip("myst_nb")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q"]
+    command += ["-d", str(out / ".doctrees"), "docs", str(out / "html")]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-6000:]
+    return out / "html"
+
+
+def _text(page: Path) -> str:
+    return re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8"))
+
+
+def test_index_and_guides_are_built(site):
+    index = site / "index.html"
+    assert "Epidemiology of low back pain" in _text(index)
+    for page in ("getting_started", "methods", "validation", "benchmarks", "measures"):
+        assert (site / f"{page}.html").is_file(), page
+
+
+def test_api_page_of_prevalence_shows_its_docstring(site):
+    page = _text(site / "_generated" / "api" / "lbprun.prevalence.html")
+    assert "lbprun.prevalence" in page
+    assert "Parameters" in page and "Returns" in page
+    assert "design" in page and "level" in page
+    index = _text(site / "_generated" / "api" / "index.html")
+    import lbprun
+
+    for name in ("prevalence", "acwr", "fit_risk_factors", "SurveyDesign", "pool_prevalence"):
+        assert name in index
+    for name in ("meta", "workload", "clinic", "datasets"):
+        assert (site / "_generated" / "api" / f"lbprun.{name}.html").is_file()
+    documented = {p.stem for p in (site / "_generated" / "api").glob("lbprun.*.html")}
+    public = {f"lbprun.{n}" for n in lbprun.__all__ if not n.startswith("__")}
+    assert public <= documented, sorted(public - documented)
+
+
+def test_methods_page_has_formulas_and_references(site):
+    page = _text(site / "methods.html")
+    for words in ("Wilson", "Clopper", "Jeffreys", "Agresti", "Knapp", "Paule", "Greenwood"):
+        assert words in page, words
+
+
+def test_data_dictionary_is_built_from_the_schema(site):
+    from lbprun.io.schema import SCHEMAS
+
+    page = _text(site / "_generated" / "data_dictionary.html")
+    for schema in SCHEMAS.values():
+        assert schema.kind in page
+        for column in schema.columns:
+            assert column.name in page, (schema.kind, column.name)
+
+
+def test_benchmark_and_validation_tables(site):
+    bench = _text(site / "benchmarks.html")
+    assert "statsmodels" in bench and "Polars" in bench
+    validation = _text(site / "validation.html")
+    assert "svyciprop" in validation and "rma.glmm" in validation
+
+
+def test_notebook_pages_carry_executed_outputs(site):
+    page = (site / "_generated" / "notebooks" / "00_quick_start.html").read_text(encoding="utf-8")
+    assert "cell_output" in page
+    assert "Traceback" not in page
