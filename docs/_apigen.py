@@ -123,7 +123,15 @@ GROUPS: dict[str, tuple[str, list[str]]] = {
     ),
     "Reporting": (
         "Table 1, small-cell suppression and the study report.",
-        ["table_one", "TableOne", "suppress_counts", "SuppressedTable", "report", "Report"],
+        [
+            "table_one",
+            "TableOne",
+            "suppress_counts",
+            "SuppressedTable",
+            "suppress_estimates",
+            "report",
+            "Report",
+        ],
     ),
     "Settings": (
         "Settings that apply to every call.",

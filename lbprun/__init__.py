@@ -81,6 +81,7 @@ if TYPE_CHECKING:  # the names below are imported on first use (PEP 562), so `im
     from lbprun.models.risk_factors import RiskFactorResult, fit_risk_factors
     from lbprun.plots.models import plot_calibration, plot_dose_response, plot_forest
     from lbprun.plots.workload import plot_runner_load
+    from lbprun.reporting.estimate_suppression import suppress_estimates
     from lbprun.reporting.report import Report, report
     from lbprun.reporting.suppression import SuppressedTable, suppress_counts
     from lbprun.reporting.table_one import TableOne, table_one
@@ -171,6 +172,7 @@ _LAZY: dict[str, str] = {
     "set_progress": "lbprun._progress:set_progress",
     "TableOne": "lbprun.reporting.table_one:TableOne",
     "suppress_counts": "lbprun.reporting.suppression:suppress_counts",
+    "suppress_estimates": "lbprun.reporting.estimate_suppression:suppress_estimates",
     "SuppressedTable": "lbprun.reporting.suppression:SuppressedTable",
     "TwoByTwoResult": "lbprun.measures.two_by_two:TwoByTwoResult",
     "val_prob": "lbprun.models.calibration:val_prob",
@@ -289,6 +291,7 @@ __all__ = [
     "set_progress",
     "TableOne",
     "suppress_counts",
+    "suppress_estimates",
     "SuppressedTable",
     "TwoByTwoResult",
     "val_prob",

@@ -132,7 +132,14 @@ def test_workload_reads_a_renamed_log_in_miles(small, tmp_path, capsys):
 
 
 def test_incidence_maps_apply_to_every_file_they_fit(small, capsys):
-    argv = ["incidence", str(small["raw_cohort"]), str(small["raw_runs"]), "--csv"]
+    # a small cohort: --no-suppress so that every count can be compared
+    argv = [
+        "incidence",
+        str(small["raw_cohort"]),
+        str(small["raw_runs"]),
+        "--csv",
+        "--no-suppress",
+    ]
     argv += ["--columns", "Runner=runner_id,Day=date,Miles=distance_km"]
     assert main([*argv, "--units", "distance_km=mi", "--exposure", "km"]) == 0
     got = _csv(capsys.readouterr().out)
@@ -192,10 +199,19 @@ def test_config_kind_tables_for_incidence(small, tmp_path, capsys):
         '[activities.units]\ndistance_km = "mi"\n',
         encoding="utf-8",
     )
-    argv = ["incidence", str(small["raw_cohort"]), str(small["raw_runs"]), "--csv"]
+    argv = [
+        "incidence",
+        str(small["raw_cohort"]),
+        str(small["raw_runs"]),
+        "--csv",
+        "--no-suppress",
+    ]
     assert main([*argv, "--config", str(config)]) == 0
     by_config = capsys.readouterr().out
-    assert main(["incidence", str(small["cohort"]), str(small["runs"]), "--csv"]) == 0
+    assert (
+        main(["incidence", str(small["cohort"]), str(small["runs"]), "--csv", "--no-suppress"])
+        == 0
+    )
     plain = capsys.readouterr().out
     for got, expected in zip(_csv(by_config).itertuples(), _csv(plain).itertuples(), strict=True):
         assert got.estimate == pytest.approx(expected.estimate, rel=1e-9)
@@ -316,7 +332,10 @@ def test_raise_writes_the_rejected_rows_then_exits_1(tmp_path, capsys):
 
 
 def test_missing_keeps_rows_with_invalid_values_set_to_missing(capsys):
-    argv = ["prevalence", str(RAW), "--config", str(STUDY), "--on-error", "missing", "--csv"]
+    argv = [
+        "prevalence",
+        *(str(RAW), "--config", str(STUDY), "--on-error", "missing", "--csv", "--no-suppress"),
+    ]
     assert main(argv) == 0
     captured = capsys.readouterr()
     assert "160 rows in, 160 kept, 0 rejected (--on-error missing)" in captured.err

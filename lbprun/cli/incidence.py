@@ -36,8 +36,15 @@ from typing import Any
 
 import pandas as pd
 
+from lbprun._result import to_jsonable
 from lbprun.cli._output import add_out, check_extension, print_csv, write_out
 from lbprun.cli._reading import InputReader, add_reader_options
+from lbprun.cli._suppress import (
+    add_suppression,
+    publishable,
+    summary_text,
+    suppress_rate_ratios,
+)
 
 __all__ = ["register", "run", "tidy_table"]
 
@@ -79,19 +86,22 @@ def register(subparsers: Any) -> None:
     output.add_argument("--json", action="store_true", help="print the results as JSON")
     output.add_argument("--csv", action="store_true", help="print one tidy CSV table")
     add_out(parser, "the tidy table of --csv")
+    add_suppression(parser)
     add_reader_options(parser)
     parser.set_defaults(func=run)
 
 
-def tidy_table(risk: Any, rates: Any) -> pd.DataFrame:
+def tidy_table(risk: pd.DataFrame, rates: pd.DataFrame, ratios: pd.DataFrame) -> pd.DataFrame:
     """Stack the risk, rate and rate-ratio tables into one table with a ``measure`` column.
 
     Parameters
     ----------
-    risk : IncidenceResult
-        Cumulative incidence.
-    rates : IncidenceRateResult
-        Incidence rates and rate ratios.
+    risk : pandas.DataFrame
+        Cumulative incidence (``IncidenceResult.to_frame()``, suppressed or not).
+    rates : pandas.DataFrame
+        Incidence rates (``IncidenceRateResult.to_frame()``).
+    ratios : pandas.DataFrame
+        Rate ratios (``IncidenceRateResult.rate_ratios``); may be empty.
 
     Returns
     -------
@@ -99,12 +109,9 @@ def tidy_table(risk: Any, rates: Any) -> pd.DataFrame:
         ``measure`` (``cumulative_incidence``, ``rate``, ``rate_ratio``) followed by the
         union of the three tables' columns (empty where a column does not apply).
     """
-    parts = [
-        risk.to_frame().assign(measure="cumulative_incidence"),
-        rates.to_frame().assign(measure="rate"),
-    ]
-    if not rates.rate_ratios.empty:
-        parts.append(rates.rate_ratios.assign(measure="rate_ratio"))
+    parts = [risk.assign(measure="cumulative_incidence"), rates.assign(measure="rate")]
+    if not ratios.empty:
+        parts.append(ratios.assign(measure="rate_ratio"))
     table = pd.concat(parts, ignore_index=True)
     return table[["measure", *[c for c in table.columns if c != "measure"]]]
 
@@ -137,15 +144,22 @@ def run(args: argparse.Namespace) -> int:
         reference=args.reference,
         level=args.level,
     )
+    risk_table = publishable(risk.to_frame(), args)
+    rate_table = publishable(rates.to_frame(), args)
+    ratios = suppress_rate_ratios(rates.rate_ratios, rate_table, args)
     if args.json:
-        out = {"cumulative_incidence": risk.to_dict(), "incidence_rate": rates.to_dict()}
+        risk_out, rate_out = risk.to_dict(), rates.to_dict()
+        risk_out["table"], rate_out["table"] = to_jsonable(risk_table), to_jsonable(rate_table)
+        rate_out["rate_ratios"] = to_jsonable(ratios)
+        out = {"cumulative_incidence": risk_out, "incidence_rate": rate_out}
         print(json.dumps(out, indent=2))
     elif args.csv:
-        print_csv(tidy_table(risk, rates))
+        print_csv(tidy_table(risk_table, rate_table, ratios))
     else:
-        print(risk.summary())
+        print(summary_text(risk, risk_table, args))
         print()
-        print(rates.summary())
+        print(summary_text(rates, rate_table, args, ratios=ratios))
     if args.out:
-        write_out(tidy_table(risk, rates), args.out, "incidence", sheet_name="incidence")
+        table = tidy_table(risk_table, rate_table, ratios)
+        write_out(table, args.out, "incidence", sheet_name="incidence")
     return 0

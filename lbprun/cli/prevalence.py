@@ -26,9 +26,11 @@ import argparse
 import json
 from typing import Any
 
+from lbprun._result import to_jsonable
 from lbprun.cli._model_options import add_design_options, survey_design
 from lbprun.cli._output import add_out, check_extension, print_csv, write_out
 from lbprun.cli._reading import InputReader, add_reader_options
+from lbprun.cli._suppress import add_suppression, publishable, summary_text
 
 __all__ = ["register", "run"]
 
@@ -65,6 +67,7 @@ def register(subparsers: Any) -> None:
         "--percent", action="store_true", help="estimates and bounds in %% (text, CSV, --out)"
     )
     add_out(parser, "the prevalence table")
+    add_suppression(parser)
     add_reader_options(parser, kinds=("survey", "cohort"), default_kind="survey")
     parser.set_defaults(func=run)
 
@@ -88,13 +91,15 @@ def run(args: argparse.Namespace) -> int:
         level=args.level,
         case_definition=args.case_definition,
     )
+    table = publishable(result.to_frame(as_percent=args.percent), args)
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
+        out = result.to_dict()
+        out["table"] = to_jsonable(table)
+        print(json.dumps(out, indent=2))
     elif args.csv:
-        print_csv(result.to_frame(as_percent=args.percent))
+        print_csv(table)
     else:
-        print(result.summary(as_percent=args.percent))
+        print(summary_text(result, table, args, as_percent=args.percent))
     if args.out:
-        table = result.to_frame(as_percent=args.percent)
         write_out(table, args.out, "prevalence", sheet_name="prevalence")
     return 0
