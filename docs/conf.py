@@ -57,8 +57,9 @@ suppress_warnings = ["myst.header"]
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 
 # Notebooks: executed at every build, in order, each in a fresh kernel; a failing cell fails
-# the build (its assertions are the figures it reproduces).
-nb_execution_mode = "force"
+# the build (its assertions are the figures it reproduces). LBPRUN_DOCS_EXECUTE=off builds the
+# pages from the stored notebooks without running them (a quick check of the site's structure).
+nb_execution_mode = "off" if os.environ.get("LBPRUN_DOCS_EXECUTE") == "off" else "force"
 nb_execution_timeout = 600
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
