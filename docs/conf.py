@@ -57,9 +57,11 @@ suppress_warnings = ["myst.header"]
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 
 # Notebooks: executed at every build, in order, each in a fresh kernel; a failing cell fails
-# the build (its assertions are the figures it reproduces). LBPRUN_DOCS_EXECUTE=off builds the
-# pages from the stored notebooks without running them (a quick check of the site's structure).
-nb_execution_mode = "off" if os.environ.get("LBPRUN_DOCS_EXECUTE") == "off" else "force"
+# the build (its assertions are the figures it reproduces). LBPRUN_DOCS_NOTEBOOKS=<folder>
+# takes notebooks already executed (by ``jupyter nbconvert --execute``, as the tests do) from
+# that folder instead of running them again.
+EXECUTED_NOTEBOOKS = os.environ.get("LBPRUN_DOCS_NOTEBOOKS")
+nb_execution_mode = "off" if EXECUTED_NOTEBOOKS else "force"
 nb_execution_timeout = 600
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
@@ -100,7 +102,10 @@ def _write_generated() -> None:
     notebooks = GENERATED / "notebooks"
     notebooks.mkdir()
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        shutil.copy2(path, notebooks / path.name)
+        executed = Path(EXECUTED_NOTEBOOKS) / path.name if EXECUTED_NOTEBOOKS else None
+        if executed is not None and not executed.exists():
+            raise FileNotFoundError(f"LBPRUN_DOCS_NOTEBOOKS has no executed {path.name}")
+        shutil.copy2(executed or path, notebooks / path.name)
 
 
 _write_generated()

@@ -190,7 +190,13 @@ class SimulatedData:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe summary: rows and columns of each table, and the truth."""
+        """Return a JSON-safe summary: rows and columns of each table, and the truth.
+
+        Returns
+        -------
+        dict
+            ``{"type": "SimulatedData", "tables": {name: {"rows", "columns"}}, "truth"}``.
+        """
         tables = {
             name: {"rows": int(len(frame)), "columns": [str(c) for c in frame.columns]}
             for name, frame in self.frames.items()

@@ -1,11 +1,10 @@
 """The documentation site builds with warnings as errors, and its key pages are there.
 
 Runs ``sphinx-build -W --keep-going -b html docs <tmp>`` in a fresh process, as a user
-building the site would; the notebooks are executed by the build, so a notebook whose
-assertions fail fails this test too. In the minimum-versions run of ``.ci/run`` (the one that
-installs with ``PIP_CONSTRAINT``) the build does not execute them again: ``test_notebooks``
-executes every notebook in that environment already, and the newest-versions run builds the
-site with its executed notebooks.
+building the site would. The notebooks' pages show the notebooks as ``jupyter nbconvert
+--execute`` ran them in this test run (``notebook_runs``, shared with ``test_notebooks``, so
+each runs once); a notebook whose assertions fail fails this test too. Without
+``LBPRUN_DOCS_NOTEBOOKS`` the build executes the notebooks itself.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from notebook_runs import EXECUTED, execute
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,16 +24,15 @@ pytest.importorskip("sphinx")
 pytest.importorskip("numpydoc")
 pytest.importorskip("myst_nb")
 
-#: The minimum-versions run: notebooks executed by the notebook tests, not again by the build.
-EXECUTED_ELSEWHERE = bool(os.environ.get("PIP_CONSTRAINT"))
-
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site")
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        done = execute(notebook)  # shared with test_notebooks: each runs once per test run
+        assert done["returncode"] == 0, done["stderr"]
     env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    if EXECUTED_ELSEWHERE:
-        env["LBPRUN_DOCS_EXECUTE"] = "off"
+    env["LBPRUN_DOCS_NOTEBOOKS"] = str(EXECUTED)
     command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q"]
     command += ["-d", str(out / ".doctrees"), "docs", str(out / "html")]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
@@ -97,5 +96,4 @@ def test_notebook_pages_carry_executed_outputs(site):
     page = page_path.read_text(encoding="utf-8")
     assert "Traceback" not in page
     assert "import lbprun" in " ".join(_text(page_path).split())
-    if not EXECUTED_ELSEWHERE:
-        assert "cell_output" in page
+    assert "cell_output" in page

@@ -9,12 +9,12 @@ asserts the figures it reproduces, so a figure that drifts fails its notebook, a
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from notebook_runs import execute
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
@@ -47,27 +47,11 @@ def test_notebook_and_script_hold_the_same_cells_and_no_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_executes_with_nbconvert_and_its_assertions_hold(path, tmp_path):
+def test_notebook_executes_with_nbconvert_and_its_assertions_hold(path):
     pytest.importorskip("nbconvert")
-    source = tmp_path / path.name
-    source.write_bytes(path.read_bytes())
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        "nbconvert",
-        "--to",
-        "notebook",
-        "--execute",
-        "--ExecutePreprocessor.timeout=600",
-        "--output",
-        "executed",
-        str(source),
-    ]
-    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-4000:]
-    executed = json.loads((tmp_path / "executed.ipynb").read_text())
+    done = execute(path)  # jupyter nbconvert --to notebook --execute, once per test run
+    assert done["returncode"] == 0, done["stderr"]
+    executed = json.loads(Path(done["executed"]).read_text())
     outputs = [o for cell in executed["cells"] for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     code = "\n".join("".join(c["source"]) for c in executed["cells"] if c["cell_type"] == "code")

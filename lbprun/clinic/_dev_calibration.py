@@ -40,6 +40,8 @@ class CalibrationCurveResult(Result):
         The lowess curve ``predicted, observed`` (``lowess(p, y, iter = 0)`` as ``val.prob``).
     level : float
         Confidence level of the group intervals.
+    notes : tuple of str
+        Numbered notes (none from :func:`calibration_curve` itself).
     """
 
     smooth: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)

@@ -94,6 +94,18 @@ class RiskModelEstimator(ClassifierMixin, BaseEstimator):
     def fit(self, X: Any, y: Any) -> RiskModelEstimator:
         """Fit the model to ``X`` (DataFrame or 2-D array) and outcome ``y`` (two classes).
 
+        Parameters
+        ----------
+        X : pandas.DataFrame or array-like of shape (n_samples, n_features)
+            Complete rows of predictors (array columns are named ``x0, x1, ...``).
+        y : array-like of shape (n_samples,)
+            The outcome: exactly two classes, the second (sorted) being the event.
+
+        Returns
+        -------
+        RiskModelEstimator
+            The fitted estimator (``self``).
+
         Raises
         ------
         ValueError
@@ -156,17 +168,50 @@ class RiskModelEstimator(ClassifierMixin, BaseEstimator):
         return frame
 
     def decision_function(self, X: Any) -> np.ndarray:
-        """Linear predictor (log-odds of the event class), one per row."""
+        """Linear predictor (log-odds of the event class), one per row.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or array-like of shape (n_samples, n_features)
+            Rows of predictors, with the columns seen in :meth:`fit`.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            The log odds of the event class.
+        """
         frame = self._frame(X)
         return self.spec_.transform(frame) @ self.coef_
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Risks of each class: columns ``classes_``, the second the event."""
+        """Return the risk of each class: columns ``classes_``, the second the event.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or array-like of shape (n_samples, n_features)
+            Rows of predictors, with the columns seen in :meth:`fit`.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, 2)
+            ``1 - risk`` and ``risk`` of the event; each row sums to 1.
+        """
         p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: Any) -> np.ndarray:
-        """The event class where its risk is at least 0.5, the other class elsewhere."""
+        """Predict the event class where its risk is at least 0.5, the other class elsewhere.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or array-like of shape (n_samples, n_features)
+            Rows of predictors, with the columns seen in :meth:`fit`.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            One of ``classes_`` per row.
+        """
         check_is_fitted(self, "coef_")
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 

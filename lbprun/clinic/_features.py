@@ -89,7 +89,14 @@ class Feature:
     knots: tuple[float, ...] = ()
 
     def design_names(self) -> tuple[str, ...]:
-        """Names of the design columns of this feature (as ``DesignSpec.names``)."""
+        """Return the names of the design columns of this feature (as ``DesignSpec.names``).
+
+        Returns
+        -------
+        tuple of str
+            The name itself (numeric, boolean); ``name[level]`` for each non-reference level
+            (categorical); ``name``, ``name'``, ... (spline, one fewer than the knots).
+        """
         if self.kind == "categorical":
             return tuple(f"{self.name}[{lvl}]" for lvl in self.levels if lvl != self.reference)
         if self.kind == "spline":
@@ -97,7 +104,18 @@ class Feature:
         return (self.name,)
 
     def encode(self, values: np.ndarray) -> np.ndarray:
-        """Design block of checked ``values`` (float array, or level codes for categorical)."""
+        """Return the design block of checked ``values``.
+
+        Parameters
+        ----------
+        values : numpy.ndarray
+            A float array, or level codes (positions in ``levels``) for a categorical feature.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``len(values) x len(design_names())``.
+        """
         if self.kind == "categorical":
             kept = [i for i, lvl in enumerate(self.levels) if lvl != self.reference]
             return (values[:, None] == np.asarray(kept)[None, :]).astype(float)
@@ -106,7 +124,14 @@ class Feature:
         return values[:, None]
 
     def reference_value(self) -> Any:
-        """The value of the reference runner, coded as :meth:`encode` expects it."""
+        """Return the value of the reference runner, coded as :meth:`encode` expects it.
+
+        Returns
+        -------
+        float or int
+            The development median (numeric, spline), ``0.0`` (boolean) or the position of the
+            reference level (categorical).
+        """
         if self.kind == "categorical":
             return self.levels.index(self.reference)
         if self.kind == "boolean":

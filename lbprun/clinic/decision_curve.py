@@ -69,6 +69,8 @@ class DecisionCurveResult(Result):
         Confidence level of the intervals.
     n_bootstrap : int
         Bootstrap resamples behind the intervals.
+    notes : tuple of str
+        Numbered notes (none from :func:`decision_curve` itself).
     """
 
     level: float = 0.95
@@ -78,8 +80,20 @@ class DecisionCurveResult(Result):
         return "Decision curve (net benefit)"
 
     def useful_range(self) -> tuple[float, float] | None:
-        """Lowest and highest threshold at which the model beats both treat-all and treat-none
-        (None when it never does)."""
+        """Return the thresholds at which the model beats both treat-all and treat-none.
+
+        Returns
+        -------
+        tuple of (float, float) or None
+            The lowest and highest such threshold, None when the model never does.
+
+        Examples
+        --------
+        >>> p = np.array([0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9])
+        >>> y = np.array([0, 0, 1, 0, 1, 0, 1, 1])
+        >>> decision_curve(p, y, thresholds=[0.25, 0.5], n_bootstrap=0).useful_range()
+        (0.25, 0.5)
+        """
         wide = self.table.pivot(index="threshold", columns="strategy", values="net_benefit")
         better = (wide["model"] > wide["all"]) & (wide["model"] > wide["none"])
         if not better.any():

@@ -61,6 +61,22 @@ class DevelopedRiskModel(Result):
         Method, replicates requested and successful, failures by reason, seed, workers.
     replicates : pandas.DataFrame
         One row per replicate (and fold): training and test statistics or why it failed.
+    notes : tuple of str
+        Numbered notes: convergence, failed refits, sample size, separation.
+    outcome : str
+        The outcome column.
+    predictors : tuple of str
+        The predictor columns, in design order.
+    splines : dict
+        ``{column: number_of_knots}`` of the spline predictors.
+    reference_levels : dict
+        ``{column: level}`` as requested.
+    penalty : {None, "firth"}
+        The likelihood used.
+    design : str or None
+        The survey design (its ``repr``), None for an unweighted fit.
+    label : str
+        The model's label.
     """
 
     model: Any = None
@@ -110,8 +126,16 @@ class DevelopedRiskModel(Result):
         return self.calibration.plot(ax=ax)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe dictionary (performance, coefficients, curves, sample size,
-        rows, validation and settings; the model itself is saved with ``model.save``)."""
+        """Return a JSON-safe dictionary of the development and its validation.
+
+        Returns
+        -------
+        dict
+            ``type, table, notes, coefficients, calibration, calibration_smooth, decision,
+            sample_size, rows, validation`` and the settings (``outcome, predictors, splines,
+            reference_levels, penalty, design, label``); the model itself is saved with
+            ``model.save``.
+        """
         out: dict[str, Any] = {"type": type(self).__name__}
         out["table"] = to_jsonable(self.table)
         out["notes"] = list(self.notes)
@@ -254,6 +278,17 @@ def develop_risk_model(
     ----------
     Harrell FE. Regression Modeling Strategies, 2nd ed. Springer 2015, sec. 5.3.
     Collins GS, Reitsma JB, Altman DG, Moons KGM. TRIPOD. BMJ 2015;350:g7594.
+
+    Examples
+    --------
+    >>> from lbprun.datasets import load_example_survey
+    >>> dev = develop_risk_model(load_example_survey(), "lbp_12m", ["prior_lbp", "sex", "age"],
+    ...                          validation="none", n_jobs=1, progress=False)
+    >>> dev.rows["rows_kept"], dev.rows["events"], dev.model.predictors
+    (2500, 1084, ('prior_lbp', 'sex', 'age'))
+    >>> stats = dev.to_frame().set_index("statistic")["apparent"]
+    >>> round(float(stats["c_statistic"]), 3), round(float(stats["calibration_slope"]), 3)
+    (0.617, 1.0)
     """
     if not isinstance(data, pd.DataFrame):
         raise ArgumentError(f"data must be a pandas DataFrame; got {type(data).__name__}.")

@@ -226,7 +226,23 @@ class RiskModel:
 
     # ------------------------------------------------------------------ design
     def feature(self, name: str) -> Feature:
-        """Return the feature ``name`` (raises ``KeyError`` naming the features)."""
+        """Return the feature ``name``.
+
+        Parameters
+        ----------
+        name : str
+            A predictor of the model.
+
+        Returns
+        -------
+        Feature
+            Its kind, unit, development range, levels and knots.
+
+        Raises
+        ------
+        KeyError
+            ``name`` is not a predictor (the message names the predictors).
+        """
         for feat in self.features:
             if feat.name == name:
                 return feat
@@ -238,7 +254,19 @@ class RiskModel:
         return tuple(f.name for f in self.features)
 
     def design_from_values(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
-        """Design matrix from checked per-feature arrays (floats, or level codes)."""
+        """Return the design matrix of checked per-feature arrays.
+
+        Parameters
+        ----------
+        values : Mapping[str, numpy.ndarray]
+            One array per predictor, all of one length: floats, or level codes (positions in
+            ``Feature.levels``) for a categorical predictor.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``n x len(design_names)``, the intercept column first.
+        """
         n = len(next(iter(values.values()))) if values else 1
         out = np.empty((n, len(self.design_names)))
         out[:, 0] = 1.0
@@ -273,7 +301,14 @@ class RiskModel:
         return self.design_from_values(checked_values(self, frame).values)
 
     def reference_design(self) -> np.ndarray:
-        """Design row of the reference runner (reference levels, medians, no yes/no factor)."""
+        """Return the design row of the reference runner.
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per design column: reference levels, development medians and ``0`` for
+            yes/no predictors.
+        """
         values = {f.name: np.array([f.reference_value()]) for f in self.features}
         return self.design_from_values(values)[0]
 
@@ -282,11 +317,32 @@ class RiskModel:
 
         Summed row by row in a fixed order, so a runner's value does not depend on the other
         runners scored with it (a BLAS product may round differently with the batch size).
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            Design matrix, ``n x len(design_names)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            The ``n`` linear predictors (log odds).
         """
         return (x * self.coef).sum(axis=1) + self.intercept_shift
 
     def variance(self, x: np.ndarray) -> np.ndarray:
-        """Variance ``x' V x`` of the linear predictor of each design row (row-wise order)."""
+        """Variance ``x' V x`` of the linear predictor of each design row (row-wise order).
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            Design matrix, ``n x len(design_names)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            The ``n`` variances, from the coefficients' covariance ``cov``.
+        """
         xv = np.zeros_like(x)
         for j in range(x.shape[1]):
             xv += x[:, j : j + 1] * self.cov[j]
@@ -301,7 +357,25 @@ class RiskModel:
         index_date: Any = None,
         level: float = 0.95,
     ) -> RiskScore:
-        """Predicted risk of one runner or many (see :func:`lbprun.clinic.scoring.score`)."""
+        """Predicted risk of one runner or many (see :func:`lbprun.clinic.scoring.score`).
+
+        Parameters
+        ----------
+        runner : dict, pandas.Series or pandas.DataFrame
+            One runner, or one row per runner, with the model's predictors.
+        activities : pandas.DataFrame, optional
+            The runners' training logs; load predictors are derived from the runs strictly
+            before ``index_date``.
+        index_date : date-like, optional
+            The day of the consultation; required with ``activities``.
+        level : float, default=0.95
+            Confidence level of ``ci_low, ci_high``.
+
+        Returns
+        -------
+        lbprun.clinic.scoring.RiskScore
+            Probability, interval, band and predictor contributions of each runner.
+        """
         from lbprun.clinic.scoring import score
 
         return score(self, runner, activities=activities, index_date=index_date, level=level)
@@ -312,7 +386,19 @@ class RiskModel:
         """``(probability, ci_low, ci_high)`` of one runner (dict or Series), without tables.
 
         The same numbers as :meth:`score`, to the last bit, in a fraction of its time (see
-        :func:`lbprun.clinic.scoring.predict_one` for parameters, errors and warnings).
+        :func:`lbprun.clinic.scoring.predict_one` for errors and warnings).
+
+        Parameters
+        ----------
+        runner : dict or pandas.Series
+            One runner with the model's predictors.
+        level : float, default=0.95
+            Confidence level of the interval.
+
+        Returns
+        -------
+        tuple of float
+            ``(probability, ci_low, ci_high)``.
 
         Examples
         --------
@@ -379,25 +465,66 @@ class RiskModel:
 
     # ------------------------------------------------------------------ files and tables
     def save(self, path: str | Path) -> Path:
-        """Write the model file (see :func:`lbprun.clinic.model_file.save_model`)."""
+        """Write the model file (see :func:`lbprun.clinic.model_file.save_model`).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            Where to write (conventionally ``*.json``).
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
         from lbprun.clinic.model_file import save_model
 
         return save_model(self, path)
 
     def to_dict(self) -> dict[str, Any]:
-        """The model content as a JSON-safe dictionary (the ``model`` part of the file)."""
+        """Return the model content as a JSON-safe dictionary (the ``model`` part of the file).
+
+        Returns
+        -------
+        dict
+            Outcome, label, features, design names, coefficients, covariance, intercept
+            shift, recalibration, bands, development summary and validation results.
+        """
         from lbprun.clinic.model_file import model_to_dict
 
         return model_to_dict(self)
 
     def points_table(self, *, max_points: float = 100.0) -> pd.DataFrame:
-        """Nomogram-style points table (see :func:`lbprun.clinic._points.points_table`)."""
+        """Return the nomogram-style points table of the model.
+
+        Parameters
+        ----------
+        max_points : float, default=100.0
+            Points of the predictor with the widest span of log odds.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``predictor, value, log_odds, points, risk``: one row per predictor value, then
+            rows ``predictor == "total points"`` giving the ``risk`` of ``value`` points.
+        """
         from lbprun.clinic._points import points_table
 
         return points_table(self, max_points=max_points)
 
     def plot_points(self, *, max_points: float = 100.0) -> Any:
-        """Nomogram-style figure of :meth:`points_table` (a matplotlib Figure)."""
+        """Draw the nomogram-style figure of :meth:`points_table`.
+
+        Parameters
+        ----------
+        max_points : float, default=100.0
+            Points of the predictor with the widest span of log odds.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            One scale per predictor, then total points and risk.
+        """
         from lbprun.clinic._points import plot_points
 
         return plot_points(self, max_points=max_points)

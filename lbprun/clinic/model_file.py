@@ -129,6 +129,16 @@ def save_model(model: RiskModel, path: str | Path) -> Path:
     ------
     lbprun._checks.ArgumentError
         ``model`` is not a RiskModel, or its validation results are not JSON-safe.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from lbprun.clinic import load_demo_model
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = save_model(load_demo_model(), pathlib.Path(folder.name) / "model.json")
+    >>> path.name, load_model(path).predictors[:2]
+    ('model.json', ('age', 'sex'))
+    >>> folder.cleanup()
     """
     if not isinstance(model, RiskModel):
         raise ArgumentError(f"model must be a RiskModel; got {type(model).__name__}.")

@@ -76,10 +76,18 @@ class SampleSizeResult(Result):
         The minimum sample size, the largest of the three criteria.
     prevalence : float
         The anticipated outcome proportion.
-    n_available, events_available : int or None
-        The development data's size and events (from :func:`check_sample_size`).
+    parameters : int
+        Candidate predictor parameters of the model.
+    r2_cs : float
+        The anticipated Cox-Snell R2.
+    n_available : int or None
+        The development data's size (from :func:`check_sample_size`).
+    events_available : int or None
+        The development data's events (from :func:`check_sample_size`).
     sufficient : bool or None
         Whether ``n_available`` reaches ``minimum``.
+    notes : tuple of str
+        A note when ``n_available`` falls short of ``minimum`` (also warned).
     """
 
     minimum: int = 0

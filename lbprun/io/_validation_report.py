@@ -120,7 +120,18 @@ class ValidationReport(Result):
         return f"ValidationReport: {self.source} ({self.kind}) is {status}"
 
     def examples(self, n: int = 5) -> list[str]:
-        """Return up to ``n`` failures as ``"file, row R, column, value: message"`` lines."""
+        """Return up to ``n`` failures as ``"file, row R, column, value: message"`` lines.
+
+        Parameters
+        ----------
+        n : int, default=5
+            The most failures to show (the first ones).
+
+        Returns
+        -------
+        list of str
+            One line per failure (``header`` for the row of a table-level failure).
+        """
         lines = []
         for case in self.failure_cases.head(n).itertuples(index=False):
             row = "header" if pd.isna(case.row) else f"row {case.row}"
@@ -129,7 +140,18 @@ class ValidationReport(Result):
         return lines
 
     def summary(self, max_examples: int = 20) -> str:
-        """Return the report as text: counts, failures per column and check, examples, notes."""
+        """Return the report as text: counts, failures per column and check, examples, notes.
+
+        Parameters
+        ----------
+        max_examples : int, default=20
+            The most failures shown as examples.
+
+        Returns
+        -------
+        str
+            The report, one item per line (never printed).
+        """
         lines = [
             self._title(),
             f"rows in: {self.rows_in}; valid: {self.rows_kept}; rejected: {self.rows_rejected}",
@@ -183,7 +205,19 @@ class ValidationReport(Result):
         return "\n".join(lines)
 
     def to_dict(self, max_failures: int | None = 1000) -> dict[str, Any]:
-        """Return a JSON-safe dictionary (failure cases capped at ``max_failures``)."""
+        """Return a JSON-safe dictionary of the report.
+
+        Parameters
+        ----------
+        max_failures : int or None, default=1000
+            The most failure cases listed; None lists them all.
+
+        Returns
+        -------
+        dict
+            The fields of :meth:`Result.to_dict`, ``ok``, ``n_failures`` (all of them),
+            ``set_missing`` and ``failure_cases`` (capped at ``max_failures``).
+        """
         out = super().to_dict()
         out["ok"] = self.ok
         cases = (
@@ -197,7 +231,14 @@ class ValidationReport(Result):
         return out
 
     def to_error(self) -> DataValidationError:
-        """Return the :class:`~lbprun.exceptions.DataValidationError` describing the failures."""
+        """Return the :class:`~lbprun.exceptions.DataValidationError` describing the failures.
+
+        Returns
+        -------
+        lbprun.exceptions.DataValidationError
+            Failures counted per column and check and up to five examples in the message;
+            ``failure_cases`` a copy of the report's. It is returned, not raised.
+        """
         counts = "\n".join(
             f"  {r.column} / {r.check}: {r.failures}" for r in self.table.itertuples()
         )

@@ -152,7 +152,14 @@ class KaplanMeierResult(Result):
         return ["Median days to onset:", render_table(medians)]
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe dictionary (table, notes, settings and the medians)."""
+        """Return a JSON-safe dictionary of the result.
+
+        Returns
+        -------
+        dict
+            The fields of :meth:`Result.to_dict` (table, notes, settings) and ``medians``, the
+            median days to onset of each group (:meth:`quantiles` at 0.5).
+        """
         out = super().to_dict()
         out["medians"] = to_jsonable(self.quantiles(0.5))
         return out
@@ -160,7 +167,17 @@ class KaplanMeierResult(Result):
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Draw the cumulative-incidence curves with an at-risk table below.
 
-        See :func:`lbprun.plots.survival.plot_cumulative_incidence` (``kwargs`` pass through).
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            The Axes to draw on; a new figure's Axes when None.
+        **kwargs
+            Passed to :func:`lbprun.plots.survival.plot_cumulative_incidence`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes of the curves, with ``ax.risk_table`` (the at-risk counts as text).
         """
         from lbprun.plots.survival import plot_cumulative_incidence
 

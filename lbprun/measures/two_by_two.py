@@ -75,7 +75,19 @@ class TwoByTwoResult(Result):
         return f"2x2 table analysis ({self.design} design)"
 
     def to_frame(self, scale: str = "odds_ratio") -> pd.DataFrame:
-        """Return a copy of the table; ``scale="log_odds"`` logs the odds-ratio rows."""
+        """Return a copy of the table; ``scale="log_odds"`` logs the odds-ratio rows.
+
+        Parameters
+        ----------
+        scale : {"odds_ratio", "log_odds"}, default="odds_ratio"
+            The scale of the odds-ratio rows' ``estimate, ci_low, ci_high``; other measures
+            are unchanged.
+
+        Returns
+        -------
+        pandas.DataFrame
+            A copy of ``table`` on the asked scale.
+        """
         scale = check_choice("scale", scale, ("odds_ratio", "log_odds"))
         out = self.table.copy()
         if scale == "log_odds":

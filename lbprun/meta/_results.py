@@ -58,6 +58,9 @@ class PrevalenceMetaResult(Result):
         tau²): ``moderator, reference, qm, qm_df, qm_p, coef, se, tau2_residual``; for the
         GLMM also ``i2_residual, h2_residual, q_wald, q_wald_p, q_lrt, q_lrt_p, q_df``
         (residual heterogeneity, as ``rma.glmm(mods = ...)``).
+    notes : tuple of str
+        Numbered notes: rows left out, zero-cell corrections, the Freeman-Tukey caveat, a
+        failed subgroup test.
     """
 
     measure: str
@@ -132,7 +135,17 @@ class PrevalenceMetaResult(Result):
     def plot(self, ax=None, *, kind: str = "forest"):
         """Draw a forest plot (``kind="forest"``) or a funnel plot (``kind="funnel"``).
 
-        Returns the matplotlib Axes.
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            The Axes to draw on; a new figure's Axes when None.
+        kind : {"forest", "funnel"}, default="forest"
+            The figure to draw.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
         """
         from lbprun.meta import _plots
 

@@ -55,8 +55,16 @@ class RiskFactorResult(Result):
         Fit statistics (see :meth:`glance`).
     level : float
         Confidence level.
-    method, interval : str
-        Estimation and interval methods.
+    method : str
+        Estimation method (``"ml"``, ``"firth"``, ``"gee"``).
+    interval : str
+        Interval method (``"wald"``, ``"profile"``).
+    outcome : str
+        The outcome column.
+    cov : numpy.ndarray
+        Covariance matrix of the log-odds coefficients (design order).
+    complete_case : RiskFactorResult or None
+        With ``missing="impute"``: the complete-case fit; None otherwise.
     convergence : ConvergenceCheck or None
         Relative gradient and Newton step at the estimate
         (:class:`~lbprun.models._convergence.ConvergenceCheck`, also in ``notes``); None where
@@ -67,6 +75,8 @@ class RiskFactorResult(Result):
     definitions : dict
         ``{column: how it was derived}`` of predictors the caller derived (defined in the
         notes).
+    notes : tuple of str
+        Numbered notes: dropped rows, convergence, separation, derived terms, definitions.
 
     Notes
     -----
@@ -177,11 +187,17 @@ class RiskFactorResult(Result):
         return table[["label", *(c for c in table.columns if c not in ("term", "label"))]]
 
     def glance(self) -> pd.DataFrame:
-        """One-row model summary: ``n_used, n_dropped, dropped, events, events_per_variable,
-        deviance, null_deviance, aic, c_statistic, brier, nagelkerke_r2, method, df_residual``
-        and ``collapsed`` (fitted on unique covariate patterns); survey-weighted fits also
-        ``n_weighted, events_weighted`` (sums of the sampling weights) and ``n_effective``
-        (Kish's :math:`(\\sum w)^2/\\sum w^2`)."""
+        """Return the one-row model summary (fit statistics, as broom's ``glance``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``n_used, n_dropped, dropped, events, events_per_variable, deviance,
+            null_deviance, aic, c_statistic, brier, nagelkerke_r2, method, df_residual`` and
+            ``collapsed`` (fitted on unique covariate patterns); survey-weighted fits also
+            ``n_weighted, events_weighted`` (sums of the sampling weights) and
+            ``n_effective`` (Kish's :math:`(\\sum w)^2/\\sum w^2`).
+        """
         hidden = ("ranges", "df_residual_t")
         return pd.DataFrame([{k: v for k, v in self.stats.items() if k not in hidden}])
 
@@ -232,6 +248,11 @@ class RiskFactorResult(Result):
 
     def wald_test(self, term: str) -> pd.DataFrame:
         """Wald test that all coefficients of a predictor are zero (any fit, incl. survey).
+
+        Parameters
+        ----------
+        term : str
+            A predictor (``"surface"``, ``"weekly_km"``) or formula term.
 
         Returns
         -------
@@ -289,6 +310,11 @@ class RiskFactorResult(Result):
     def predict(self, newdata: pd.DataFrame) -> pd.DataFrame:
         """Predicted probabilities with confidence intervals built on the logit scale.
 
+        Parameters
+        ----------
+        newdata : pandas.DataFrame
+            Rows with the model's predictor columns.
+
         Returns
         -------
         pandas.DataFrame
@@ -316,7 +342,7 @@ class RiskFactorResult(Result):
     def dose_response(
         self, variable: str, reference: float | None = None, grid: Any = None
     ) -> pd.DataFrame:
-        """Odds ratios of a numeric (or spline) predictor relative to ``reference``.
+        """Return the odds ratios of a numeric (or spline) predictor relative to ``reference``.
 
         Parameters
         ----------

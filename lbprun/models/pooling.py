@@ -117,8 +117,18 @@ class PooledImputationResult(Result):
         return log_scale_labels(out) if scale == "log_odds" else out
 
     def plot(self, ax: Axes | None = None) -> Axes:
-        """Forest plot of the pooled estimates with their intervals (ratios on a log axis for
-        the logistic fit)."""
+        """Draw a forest plot of the pooled estimates with their intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            The Axes to draw on; a new figure's Axes when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on (odds ratios on a log axis for the logistic fit).
+        """
         from lbprun.plots.models import plot_forest
 
         if self.fit == "logistic":

@@ -65,6 +65,17 @@ def plot_forest(
     ------
     lbprun._checks.ArgumentError
         A table without the needed columns.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from lbprun import fit_risk_factors
+    >>> from lbprun.datasets import load_example_survey
+    >>> fit = fit_risk_factors(load_example_survey(), "lbp_12m", ["prior_lbp", "sex"])
+    >>> ax = plot_forest(fit)
+    >>> ax.get_xlabel(), [t.get_text() for t in ax.get_yticklabels()]
+    ('Odds ratio', ['prior_lbp', 'sex[M]'])
     """
     table = result.to_frame("odds_ratio") if hasattr(result, "spec") else pd.DataFrame(result)
     needed = {"term", "estimate", "ci_low", "ci_high"}
@@ -97,7 +108,7 @@ def plot_dose_response(
     reference: float | None = None,
     grid: Any = None,
 ) -> Axes:
-    """Odds ratio of a numeric (or spline) predictor against its value, with a confidence band.
+    """Plot the odds ratio of a numeric (or spline) predictor against its value, with a band.
 
     Parameters
     ----------
@@ -116,6 +127,18 @@ def plot_dose_response(
     -------
     matplotlib.axes.Axes
         The curve (log-scaled odds ratios), its band, and a dashed line at 1.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from lbprun import fit_risk_factors
+    >>> from lbprun.datasets import load_example_survey
+    >>> fit = fit_risk_factors(load_example_survey(), "lbp_12m", ["weekly_km"],
+    ...                        splines={"weekly_km": 3})
+    >>> ax = plot_dose_response(fit, "weekly_km", reference=30)
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('weekly_km', 'Odds ratio (reference 30)')
     """
     curve = result.dose_response(variable, reference=reference, grid=grid)
     ax = _axes(ax)
@@ -142,6 +165,15 @@ def plot_calibration(result: Any, ax: Axes | None = None) -> Axes:
     -------
     matplotlib.axes.Axes
         The lowess curve of observed against predicted probability and the identity line.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from lbprun.models.calibration import val_prob
+    >>> ax = plot_calibration(val_prob([0.1, 0.3, 0.6, 0.8, 0.2, 0.7], [0, 0, 1, 1, 1, 0]))
+    >>> ax.get_xlabel(), [t.get_text() for t in ax.get_legend().get_texts()]
+    ('Predicted probability', ['Ideal', 'Lowess'])
     """
     ax = _axes(ax)
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="Ideal")

@@ -68,6 +68,17 @@ def plot_runner_load(
     -----
     The 0.8-1.3 "sweet spot" comes from team sports (Gabbett 2016) and is contested (Lolli et
     al. 2019; Impellizzeri et al. 2020): it is drawn as a convention, not as a safe zone.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> runs = pd.DataFrame({"runner_id": "a", "date": pd.date_range("2024-01-01", periods=60,
+    ...                      freq="2D"), "distance_km": 8.0, "duration_min": 48.0})
+    >>> ax = plot_runner_load(runs, "a", method="ewma")
+    >>> ax.get_ylabel(), ax.acwr_axes.get_ylabel()
+    ('Weekly distance (km)', 'ACWR')
     """
     import matplotlib.pyplot as plt
 

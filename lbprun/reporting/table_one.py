@@ -50,6 +50,12 @@ class TableOne(Result):
         Whether percentages, means and SDs are survey-weighted.
     threshold : int or None
         Counts below it are suppressed (None: no suppression).
+    suppression : dict of str to SuppressedTable
+        Per variable, the count table (levels by group, with margins) and which
+        counts are hidden (:class:`lbprun.reporting.suppression.SuppressedTable`); empty
+        without suppression.
+    notes : tuple of str
+        Numbered notes: how small counts are shown, and weighting.
     """
 
     display: pd.DataFrame

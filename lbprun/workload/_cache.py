@@ -55,7 +55,19 @@ _ARRAYS = ("order", "code", "day", "run_start", "first", "last")
 
 
 class CacheInfo(NamedTuple):
-    """Counters of the grid cache, as :func:`functools.lru_cache` reports them."""
+    """Counters of the grid cache, as :func:`functools.lru_cache` reports them.
+
+    Attributes
+    ----------
+    hits : int
+        Calls that reused a cached grid (since the last :func:`clear_cache`).
+    misses : int
+        Calls that prepared their grid.
+    maxsize : int
+        The most grids kept (``0``: the cache is off).
+    currsize : int
+        Grids kept now.
+    """
 
     hits: int
     misses: int
