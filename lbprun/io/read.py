@@ -82,7 +82,7 @@ _DOC_PARAMETERS = """
         required value missing, any failure of ``runner_id``) still reject it.
     sheet : str, int or None, default=None
         Excel sheet (name or 0-based index); the first by default.
-    progress : bool or None, default=None
+{extra}    progress : bool or None, default=None
         Show a progress bar over the rows read and validated (tqdm, on standard error); None:
         only when standard error is a terminal and bars are not turned off
         (``lbprun.set_progress``, ``LBPRUN_PROGRESS=0``).
@@ -267,22 +267,6 @@ def read_activities(
 ) -> pd.DataFrame | ValidationReport:
     """Read and validate a training log (one row per run).
     {parameters}
-    runner_id : str or None, default=None
-        For one runner's own log without a ``runner_id`` column (a watch export, a Garmin
-        Connect or Polar CSV): the identifier given to every run. A log that has a
-        ``runner_id`` column must not be given one (ArgumentError). Watch files read without
-        it get a pseudonym (see ``read_watch_export``).
-    activity_types : iterable of str or None, default=("run",)
-        Activity types to keep when the log has an ``activity_type`` column (recorded labels
-        such as ``"Running"``, ``"Treadmill Running"``, ``"Lauf"`` are normalised by
-        ``lbprun.io.wearables.normalise_type``; ``"run"`` stands for every running type).
-        Rows of other types (rides, swims, walks) are left out and counted in the report's
-        ``rows_excluded``; rows with an empty or unrecognised type are kept. None keeps every
-        row.
-    strict : bool, default=False
-        Watch files only: refuse a FIT file whose records are damaged after a readable session
-        summary (DataReadError) instead of reading the activity from its summary with a
-        DataQualityWarning and a note (see ``read_watch_export``).
 
     Notes
     -----
@@ -331,9 +315,29 @@ def read_activities(
     return result
 
 
+#: The training-log reader's own parameters, placed before ``progress`` in its docstring.
+_ACTIVITY_PARAMETERS = """    runner_id : str or None, default=None
+        For one runner's own log without a ``runner_id`` column (a watch export, a Garmin
+        Connect or Polar CSV): the identifier given to every run. A log that has a
+        ``runner_id`` column must not be given one (ArgumentError). Watch files read without
+        it get a pseudonym (see ``read_watch_export``).
+    activity_types : iterable of str or None, default=("run",)
+        Activity types to keep when the log has an ``activity_type`` column (recorded labels
+        such as ``"Running"``, ``"Treadmill Running"``, ``"Lauf"`` are normalised by
+        ``lbprun.io.wearables.normalise_type``; ``"run"`` stands for every running type).
+        Rows of other types (rides, swims, walks) are left out and counted in the report's
+        ``rows_excluded``; rows with an empty or unrecognised type are kept. None keeps every
+        row.
+    strict : bool, default=False
+        Watch files only: refuse a FIT file whose records are damaged after a readable session
+        summary (DataReadError) instead of reading the activity from its summary with a
+        DataQualityWarning and a note (see ``read_watch_export``).
+"""
+
 for _reader in (read_survey, read_cohort, read_episodes, read_activities):
+    _extra = _ACTIVITY_PARAMETERS if _reader is read_activities else ""
     _reader.__doc__ = (_reader.__doc__ or "").replace(
-        "{parameters}", _DOC_PARAMETERS.format().rstrip()
+        "{parameters}", _DOC_PARAMETERS.format(extra=_extra).rstrip()
     )
 
 
