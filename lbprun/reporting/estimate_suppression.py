@@ -5,7 +5,7 @@ Prevalence, cumulative-incidence and incidence-rate tables hold counts (``n``, `
 groups. :func:`suppress_estimates` hides each count from 1 to ``threshold - 1``, whatever could
 recover it (the group's complement, another group of the same block, the ``all`` row), and the
 estimate and interval of every row resting on a hidden count. It uses
-:func:`lbprun.reporting.suppression.suppress_counts` on each block:
+:func:`lbprun.reporting.suppression.suppress_blocks` on the blocks of each part:
 
 - a proportion table (``cases`` or ``events`` out of ``n``): groups x (count, n - count);
 - a rate table (``person_time`` present): groups x (events) and groups x (n), separately;
@@ -21,11 +21,10 @@ import numpy as np
 import pandas as pd
 
 from lbprun._checks import ArgumentError, check_positive_int
-from lbprun.reporting.suppression import DEFAULT_THRESHOLD, suppress_counts
+from lbprun.reporting.suppression import DEFAULT_THRESHOLD, OUTSIDE, suppress_blocks
 
 __all__ = ["suppress_estimates"]
 
-_OUTSIDE = "(in no group)"
 _DERIVED = ("estimate", "ci_low", "ci_high", "std_error", "statistic", "p_value")
 
 
@@ -47,21 +46,6 @@ def _matrices(frame: pd.DataFrame, count: str) -> dict[str, pd.DataFrame]:
     if "n_missing" in frame.columns:
         parts["n_missing"] = frame[["n_missing"]]
     return parts
-
-
-def _suppress_block(block, total, threshold, forced) -> pd.DataFrame:
-    """Suppress one block of groups against the ``all`` row; statuses with margins."""
-    interior = block.astype("int64")
-    outside = total - interior.sum()
-    if (outside < 0).any():
-        raise ArgumentError("the groups of a block add up to more than its 'all' row.")
-    if (outside > 0).any():
-        interior = pd.concat([interior, outside.to_frame(_OUTSIDE).T.astype("int64")])
-    index = [*interior.index, "Total"]
-    hide = pd.DataFrame(False, index=index, columns=[*interior.columns, "Total"])
-    for column in forced:
-        hide.loc["Total", column] = True
-    return suppress_counts(interior, threshold=threshold, hide=hide).status
 
 
 def suppress_estimates(frame: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
@@ -124,23 +108,13 @@ def suppress_estimates(frame: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOL
 def _suppress_part(frame, matrix, total, blocks, is_all, threshold) -> pd.DataFrame:
     """Statuses (0 shown, 1 primary, 2 complementary) of a part's cells and row totals."""
     result = pd.DataFrame(0, index=frame.index, columns=[*matrix.columns, "Total"])
-    forced: set = set()
-    while True:
-        found = {}
-        for by in blocks:
-            rows = (
-                frame.index[~is_all]
-                if by is None
-                else frame.index[(frame["by"] == by).to_numpy() & ~is_all]
-            )
-            found[by] = _suppress_block(matrix.loc[rows], total, threshold, forced)
-        margin = [*matrix.columns, "Total"]
-        hidden = {c for st in found.values() for c in margin if st.loc["Total", c] > 0}
-        if hidden <= forced:
-            break
-        forced |= hidden
-    for status in found.values():
-        rows = [r for r in status.index if r not in ("Total", _OUTSIDE)]
+    interiors = {}
+    for by in blocks:
+        in_block = ~is_all if by is None else (frame["by"] == by).to_numpy() & ~is_all
+        interiors[by] = matrix.loc[frame.index[in_block]]
+    for table in suppress_blocks(interiors, threshold=threshold, totals=total).values():
+        status = table.status
+        rows = [r for r in status.index if r not in ("Total", OUTSIDE)]
         result.loc[rows] = status.loc[rows, result.columns].to_numpy()
         for row in frame.index[is_all]:
             result.loc[row] = np.maximum(result.loc[row], status.loc["Total", result.columns])

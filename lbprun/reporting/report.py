@@ -163,12 +163,9 @@ def _names(value: str | Sequence[str] | None, name: str) -> list[str]:
 
 
 def _characteristics(data: pd.DataFrame, outcome: str, design: Any, extra: list[str]) -> list[str]:
-    from lbprun.reporting.table_one import _is_private
+    from lbprun.reporting.table_one import default_characteristics
 
-    protected = set(design.columns) if design is not None else set()
-    columns = [
-        c for c in data.columns if c != outcome and c not in protected and not _is_private(data, c)
-    ]
+    columns = default_characteristics(data, outcome, design)
     return columns + [c for c in extra if c not in columns]
 
 

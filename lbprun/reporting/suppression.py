@@ -23,10 +23,13 @@ from scipy.optimize import linprog
 
 from lbprun._checks import ArgumentError, check_positive_int
 
-__all__ = ["SuppressedTable", "derived_mask", "suppress_counts"]
+__all__ = ["SuppressedTable", "derived_mask", "suppress_blocks", "suppress_counts"]
 
 #: The default threshold: counts 1–10 are hidden (CMS cell-size suppression policy).
 DEFAULT_THRESHOLD = 11
+
+#: Row of a block holding the units in none of its groups (never displayed).
+OUTSIDE = "(in no group)"
 
 _PRIMARY, _COMPLEMENTARY = 1, 2
 
@@ -232,6 +235,78 @@ def _hide_next_to(values, status, lines, target) -> None:
     if not pool:  # pragma: no cover - a fully hidden table discloses nothing
         raise RuntimeError("no entry left to hide")
     status[min(pool, key=rank)] = _COMPLEMENTARY
+
+
+def suppress_blocks(
+    blocks: dict,
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    totals: pd.Series | None = None,
+) -> dict:
+    """Suppress several tables that share one total row, hiding its entries in all of them.
+
+    Tables of the same people split different ways (Table 1's characteristics, a prevalence
+    table's blocks of groups) publish the same totals; a total hidden in one table but shown
+    in another would give it away, so any total hidden in one is hidden in every table, and the
+    tables are suppressed again until no new total is hidden.
+
+    Parameters
+    ----------
+    blocks : dict
+        ``{key: interior counts}``, every table with the same columns.
+    threshold : int, default=11
+        As :func:`suppress_counts`.
+    totals : pandas.Series, optional
+        The published column totals, when a block's rows may leave some units out: those form a
+        row :data:`OUTSIDE` of the block, protected like the others (never displayed).
+
+    Returns
+    -------
+    dict
+        ``{key: SuppressedTable}``.
+
+    Raises
+    ------
+    lbprun._checks.ArgumentError
+        A block whose rows add up to more than ``totals``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> by_sex = pd.DataFrame({"yes": [30, 40], "no": [120, 110]}, index=["F", "M"])
+    >>> by_level = pd.DataFrame({"yes": [3, 67], "no": [40, 190]}, index=["elite", "club"])
+    >>> tables = suppress_blocks({"sex": by_sex, "level": by_level})
+    >>> tables["sex"].display().loc["Total"].tolist() == tables["level"].display().loc[
+    ...     "Total"
+    ... ].tolist()
+    True
+    """
+    prepared = {}
+    for key, interior in blocks.items():
+        interior = interior.astype("int64")
+        if totals is not None:
+            outside = totals - interior.sum()
+            if (outside < 0).any():
+                raise ArgumentError("the groups of a block add up to more than its totals.")
+            if (outside > 0).any():
+                interior = pd.concat([interior, outside.to_frame(OUTSIDE).T.astype("int64")])
+        prepared[key] = interior
+    forced: set = set()
+    while True:
+        tables = {}
+        for key, interior in prepared.items():
+            hide = pd.DataFrame(
+                False, index=[*interior.index, "Total"], columns=[*interior.columns, "Total"]
+            )
+            for column in forced:
+                hide.loc["Total", column] = True
+            tables[key] = suppress_counts(interior, threshold=threshold, hide=hide)
+        hidden = {
+            c for t in tables.values() for c in t.status.columns if t.status.loc["Total", c] > 0
+        }
+        if hidden <= forced:
+            return tables
+        forced |= hidden
 
 
 def derived_mask(table: SuppressedTable, *, axis: str = "rows") -> pd.Series:

@@ -9,7 +9,7 @@ advises against them in a descriptive table.
 
 Counts from 1 to ``threshold - 1`` and everything from which they could be derived (the row's
 percentages, complementary cells, group sizes) are suppressed, consistently across the
-characteristics, through :func:`lbprun.reporting.suppression.suppress_counts`.
+characteristics, through :func:`lbprun.reporting.suppression.suppress_blocks`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pandas as pd
 from lbprun._checks import ArgumentError, check_columns
 from lbprun._result import Result
 from lbprun.measures.survey import SurveyDesign
-from lbprun.reporting.suppression import DEFAULT_THRESHOLD, SuppressedTable, suppress_counts
+from lbprun.reporting.suppression import DEFAULT_THRESHOLD, SuppressedTable, suppress_blocks
 
 __all__ = ["TableOne", "table_one"]
 
@@ -189,26 +189,25 @@ def _count_matrix(rows: pd.DataFrame, group_order: list) -> pd.DataFrame:
 
 
 def _suppress_all(rows: pd.DataFrame, variables, group_order, threshold) -> dict:
-    """Suppress every variable's matrix, sharing hidden group sizes until none is added.
+    """Suppress every variable's matrix, sharing hidden group sizes.
 
     Every matrix has the group sizes as its column totals (missing values are a row), so a
     group size hidden in one must be hidden in all, or the tables together would give it away.
     """
-    forced_groups: set = set()
-    while True:
-        tables = {}
-        for name in variables:
-            matrix = _count_matrix(rows[rows["variable"] == name], group_order)
-            hide = pd.DataFrame(False, index=[*matrix.index, "Total"], columns=[*group_order])
-            hide["Total"] = False
-            for g in forced_groups:
-                hide.loc["Total", g] = True
-            tables[name] = suppress_counts(matrix, threshold=threshold, hide=hide)
-        margins = [*group_order, "Total"]
-        hidden = {g for t in tables.values() for g in margins if t.status.loc["Total", g] > 0}
-        if hidden <= forced_groups:
-            return tables
-        forced_groups |= hidden
+    matrices = {
+        name: _count_matrix(rows[rows["variable"] == name], group_order) for name in variables
+    }
+    return suppress_blocks(matrices, threshold=threshold)
+
+
+def default_characteristics(
+    data: pd.DataFrame, outcome: str | None, design: SurveyDesign | None
+) -> list[str]:
+    """Every column but the outcome, the design's columns and those that identify runners."""
+    protected = set(design.columns) if design is not None else set()
+    return [
+        c for c in data.columns if c != outcome and c not in protected and not _is_private(data, c)
+    ]
 
 
 _PRIVATE = ("runner_id", "id", "name", "dob", "birth", "latitude", "longitude", "lat", "lon")
@@ -282,11 +281,8 @@ def table_one(
     ['Overall', 'lbp_12m = no', 'lbp_12m = yes']
     """
     check_columns(data, [by])
-    protected = set(design.columns) if design is not None else set()
     if columns is None:
-        columns = [
-            c for c in data.columns if c != by and c not in protected and not _is_private(data, c)
-        ]
+        columns = default_characteristics(data, by, design)
     columns = list(columns)
     check_columns(data, columns)
     private = [c for c in columns if _is_private(data, c)]
