@@ -31,9 +31,8 @@ import pandas as pd
 
 from lbprun._checks import ArgumentError
 from lbprun._progress import advance, progress_bar
-from lbprun.workload._grid import week_offset
-from lbprun.workload.engines import normalised_frame
-from lbprun.workload.spikes import CLASS_DECIMALS, class_labels
+from lbprun.workload._sources import normalised_frame
+from lbprun.workload.definitions import CLASS_DECIMALS, class_labels, week_offset
 
 __all__ = ["DEFAULT_MEMORY_LIMIT", "connect", "duckdb_outputs", "duckdb_query"]
 

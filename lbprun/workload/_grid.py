@@ -23,13 +23,15 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from lbprun._checks import ArgumentError, check_choice, check_positive_int
+from lbprun._checks import check_positive_int
 from lbprun.workload._prepared import (
     Prepared,
     day_numbers,
@@ -40,6 +42,7 @@ from lbprun.workload._prepared import (
     repeat_runners,
     runner_column,
 )
+from lbprun.workload.definitions import ENGINES, WEEKDAYS, week_offset
 
 __all__ = [
     "DEFAULT_BLOCK_DAYS",
@@ -51,11 +54,9 @@ __all__ = [
     "blocks",
     "available_cores",
     "check_block_days",
-    "check_engine",
     "check_threads",
     "day_numbers",
     "days_to_datetime",
-    "dispatch",
     "for_each_block",
     "local_datetimes",
     "notes_warning",
@@ -63,60 +64,13 @@ __all__ = [
     "rank_runners",
     "repeat_runners",
     "runner_column",
+    "ticking",
     "week_offset",
 ]
 
 #: Grid days per block: bounds the memory of the blocked computations (2 MB per float array,
 #: so a block's temporaries stay in cache).
 DEFAULT_BLOCK_DAYS = 262_144
-
-#: Engines every workload function accepts.
-ENGINES = ("pandas", "duckdb", "dask")
-
-#: Weekday names accepted by ``week_start`` (Monday = 0, as in :mod:`datetime`).
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def check_engine(engine: Any) -> str:
-    """Check the ``engine`` keyword."""
-    return check_choice("engine", engine, ENGINES)
-
-
-def dispatch(name: str, engine: str, activities: Any, kwargs: dict[str, Any]) -> pd.DataFrame:
-    """Run workload function ``name`` with a non-pandas engine from :mod:`lbprun.workload.engines`.
-
-    The engines module is imported lazily; when it (or the library it needs) is missing, an
-    :class:`~lbprun._checks.ArgumentError` names the extra to install.
-    """
-    extra = 'pip install "lbprun[scale]"'
-    try:
-        from lbprun.workload import engines
-    except ImportError as error:
-        missing = getattr(error, "name", None) or str(error)
-        raise ArgumentError(
-            f"engine must be an installed engine; got {engine!r}, which needs the optional "
-            f"dependency {missing!r}. Install the scale extra: {extra}."
-        ) from None
-    supported = tuple(getattr(engines, "FUNCTIONS", ()))
-    if supported and name not in supported:
-        raise ArgumentError(
-            f"engine must be 'pandas' for {name}; got {engine!r} (the {engine} engine runs "
-            f"{', '.join(supported)})."
-        )
-    try:
-        return engines.run(name, activities, engine=engine, **kwargs)
-    except ImportError as error:
-        missing = getattr(error, "name", None) or str(error)
-        raise ArgumentError(
-            f"engine must be an installed engine; got {engine!r}, which needs the optional "
-            f"dependency {missing!r}. Install the scale extra: {extra}."
-        ) from None
-
-
-def week_offset(week_start: Any) -> int:
-    """Return the weekday number (Monday = 0) of a ``week_start`` name."""
-    name = week_start.lower() if isinstance(week_start, str) else week_start
-    return WEEKDAYS.index(check_choice("week_start", name, WEEKDAYS))
 
 
 @dataclass(frozen=True)
@@ -125,7 +79,9 @@ class Block:
 
     ``start[i]`` is where runner ``r0 + i``'s grid begins (after ``pad`` leading padding days),
     ``length[i]`` its number of grid days, ``runs`` the slice of its runs in sorted order and
-    ``pos`` the grid position of each of those runs.
+    :attr:`pos` the grid position of each of those runs (computed when first read, so on the
+    thread that works on the block). ``code``, ``day`` and ``first`` are the prepared runner
+    codes and day numbers of those runs and the first day of every runner.
     """
 
     r0: int
@@ -135,7 +91,17 @@ class Block:
     start: np.ndarray
     length: np.ndarray
     runs: slice
-    pos: np.ndarray
+    code: np.ndarray
+    day: np.ndarray
+    first: np.ndarray
+
+    @cached_property
+    def pos(self) -> np.ndarray:
+        """Grid position of every run of the block (sorted order)."""
+        code = self.code - self.r0
+        out = self.day - self.first[self.r0 : self.r1][code]
+        out += self.start[code]
+        return out
 
     def local_day(self) -> np.ndarray:
         """Day index within its runner's grid for every grid position (padding is negative)."""
@@ -157,7 +123,11 @@ def blocks(
     pad: int = 0,
     block_days: int | None = None,
 ) -> Iterator[Block]:
-    """Yield blocks of whole runners whose grids hold about ``block_days`` days each."""
+    """Yield blocks of whole runners whose grids hold about ``block_days`` days each.
+
+    Only the block bounds are computed here; the per-run work of a block (its :attr:`Block.pos`)
+    is left to the thread that computes the block.
+    """
     block_days = DEFAULT_BLOCK_DAYS if block_days is None else block_days
     length = prep.last - prep.first + 1
     cum = np.concatenate(([0], np.cumsum(length + pad)))
@@ -168,9 +138,9 @@ def blocks(
         r1 = min(max(r1, r0 + 1), n)
         start = cum[r0:r1] - cum[r0] + pad
         runs = slice(int(prep.run_start[r0]), int(prep.run_start[r1]))
-        code = prep.code[runs]
-        pos = start[code - r0] + (prep.day[runs] - prep.first[code])
-        yield Block(r0, r1, pad, int(cum[r1] - cum[r0]), start, length[r0:r1], runs, pos)
+        size = int(cum[r1] - cum[r0])
+        code, day = prep.code[runs], prep.day[runs]
+        yield Block(r0, r1, pad, size, start, length[r0:r1], runs, code, day, prep.first)
         r0 = r1
 
 
@@ -275,3 +245,16 @@ class ProgressBar:
 def check_block_days(block_days: Any) -> int | None:
     """Check the ``block_days`` keyword (None means the default)."""
     return None if block_days is None else check_positive_int(block_days, "block_days")
+
+
+@contextmanager
+def ticking(
+    progress: bool | None | Callable[[int], None], total: int, desc: str
+) -> Iterator[Callable[[int], None] | None]:
+    """The tick of a progress report: ``progress`` itself when it is a callable, else the
+    update of a :class:`ProgressBar` over ``total`` runners (or None when the bar is off)."""
+    if callable(progress):
+        yield progress
+        return
+    with ProgressBar(progress, total, desc) as tick:
+        yield tick

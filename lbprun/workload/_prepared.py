@@ -28,6 +28,7 @@ from lbprun._checks import ArgumentError, check_columns
 from lbprun.workload._cache import cached
 
 __all__ = [
+    "NS_PER_DAY",
     "Prepared",
     "day_numbers",
     "days_to_datetime",
@@ -38,7 +39,8 @@ __all__ = [
     "runner_column",
 ]
 
-_NS_PER_DAY = 86_400_000_000_000
+#: Nanoseconds per day (day numbers to ``datetime64[ns]``).
+NS_PER_DAY = 86_400_000_000_000
 
 _MEMO_LOCK = threading.Lock()
 
@@ -46,7 +48,7 @@ _MEMO_LOCK = threading.Lock()
 def days_to_datetime(days: np.ndarray) -> np.ndarray:
     """Convert integer day numbers (days since 1970-01-01) to ``datetime64[ns]`` (in place)."""
     days = np.asarray(days, dtype=np.int64)
-    days *= _NS_PER_DAY
+    days *= NS_PER_DAY
     return days.view("M8[ns]")
 
 
@@ -73,7 +75,7 @@ def day_numbers(values: pd.Series, name: str) -> np.ndarray:
             f"activities[{name!r}] must not be missing; got {int(np.isnat(raw).sum())} "
             "missing value(s)."
         )
-    return np.floor_divide(raw.view(np.int64), _NS_PER_DAY)
+    return np.floor_divide(raw.view(np.int64), NS_PER_DAY)
 
 
 @dataclass

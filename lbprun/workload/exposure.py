@@ -21,18 +21,17 @@ import pandas as pd
 
 from lbprun._checks import ArgumentError, check_columns, check_positive_int
 from lbprun.io.schema import SURFACES
+from lbprun.workload._dispatch import check_engine, dispatch
 from lbprun.workload._grid import (
     Prepared,
-    check_engine,
     day_numbers,
     days_to_datetime,
-    dispatch,
     notes_warning,
     prepare,
     runner_column,
 )
 from lbprun.workload._scans import window_sums
-from lbprun.workload.acwr import check_windows
+from lbprun.workload.definitions import check_windows
 from lbprun.workload.shoes import check_limit, shoe_totals
 
 __all__ = ["exposure_summary"]

@@ -16,15 +16,14 @@ import numpy as np
 import pandas as pd
 
 from lbprun._checks import ArgumentError
+from lbprun.workload._dispatch import check_engine, dispatch
 from lbprun.workload._grid import (
-    check_engine,
     days_to_datetime,
-    dispatch,
     prepare,
     repeat_runners,
-    week_offset,
 )
-from lbprun.workload.weekly import week_grid, week_start_days
+from lbprun.workload._weekly_kernel import week_grid, week_start_days
+from lbprun.workload.definitions import week_offset
 
 __all__ = ["training_monotony"]
 

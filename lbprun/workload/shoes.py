@@ -25,19 +25,18 @@ import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice
 from lbprun.io.schema import SURFACES
+from lbprun.workload._dispatch import check_engine, dispatch
 from lbprun.workload._grid import (
     Prepared,
-    check_engine,
     days_to_datetime,
-    dispatch,
     notes_warning,
     prepare,
     repeat_runners,
     runner_column,
-    week_offset,
 )
 from lbprun.workload._scans import segmented_cumsum
-from lbprun.workload.weekly import week_grid, week_start_days
+from lbprun.workload._weekly_kernel import week_grid, week_start_days
+from lbprun.workload.definitions import week_offset
 
 __all__ = ["shoe_mileage", "surface_share"]
 

@@ -15,104 +15,25 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from lbprun._checks import ArgumentError, check_choice, check_positive_int
+from lbprun._checks import check_choice, check_positive_int
 from lbprun._progress import check_progress
-from lbprun.workload._grid import (
-    Block,
-    Prepared,
-    ProgressBar,
-    blocks,
-    check_block_days,
-    check_engine,
-    check_threads,
-    dispatch,
-    for_each_block,
-    prepare,
+from lbprun.workload._dispatch import check_engine, dispatch
+from lbprun.workload._grid import check_block_days
+from lbprun.workload._spikes_kernel import runs_table, spikes_table
+from lbprun.workload.definitions import (
+    BASELINES,
+    CLASS_DECIMALS,
+    check_thresholds,
+    class_labels,
     week_offset,
 )
-from lbprun.workload._scans import window_max, window_sums
-from lbprun.workload.weekly import WeeklyArrays, weekly_arrays, weekly_frame
 
-__all__ = ["BASELINES", "load_spikes", "single_run_spikes"]
-
-#: Baselines of the week-to-week progression.
-BASELINES = ("previous_week", "previous_4_weeks")
-
-
-def check_thresholds(thresholds: Any) -> tuple[float, ...]:
-    """Check increasing, finite progression thresholds (in %)."""
-    try:
-        values = tuple(float(t) for t in thresholds)
-    except (TypeError, ValueError):
-        raise ArgumentError(
-            f"thresholds must be a sequence of numbers (%); got {thresholds!r}."
-        ) from None
-    if (
-        not values
-        or not all(np.isfinite(values))
-        or any(b <= a for a, b in zip(values, values[1:], strict=False))
-    ):
-        raise ArgumentError(
-            f"thresholds must be finite and strictly increasing; got {thresholds!r}."
-        )
-    return values
-
-
-#: Decimals of the percentage compared with the class thresholds (all engines).
-CLASS_DECIMALS = 9
-
-
-def class_labels(thresholds: Sequence[float]) -> list[str]:
-    """Labels of the progression classes, e.g. ``['<=10%', '10-30%', '>30%']``."""
-    labels = [f"<={thresholds[0]:g}%"]
-    labels += [f"{a:g}-{b:g}%" for a, b in zip(thresholds, thresholds[1:], strict=False)]
-    labels.append(f">{thresholds[-1]:g}%")
-    return labels
-
-
-def progression(arrays: WeeklyArrays, baseline: str) -> np.ndarray:
-    """Week-to-week progression (%) against ``baseline`` on the weekly grid."""
-    if baseline == "previous_week":
-        return arrays.change_pct
-    km = arrays.distance_km
-    previous = np.zeros_like(km)
-    previous[1:] = km[:-1]
-    base = window_sums(previous, [4])[4] / 4.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = 100.0 * (km - base) / base
-    pct[(arrays.local < 4) | ~(base > 0)] = np.nan
-    return pct
-
-
-def classify(pct: np.ndarray, thresholds: Sequence[float]) -> pd.Categorical:
-    """Progression classes: ``<=t1`` (regression included), ``t1-t2``, ..., ``>tk``.
-
-    The percentage is rounded to ``CLASS_DECIMALS`` decimals before it is compared with the
-    thresholds, so a week at exactly a threshold (e.g. 29.7 km after a 27 km baseline, 10 %)
-    falls in the lower class whatever the rounding error of the sums behind it.
-    """
-    labels = class_labels(thresholds)
-    codes = np.searchsorted(np.asarray(thresholds), np.round(pct, CLASS_DECIMALS), side="left")
-    codes[np.isnan(pct)] = -1
-    return pd.Categorical.from_codes(codes, categories=labels, ordered=True)
-
-
-def spikes_frame(
-    prep: Prepared,
-    arrays: WeeklyArrays,
-    baseline: str,
-    thresholds: Sequence[float],
-) -> pd.DataFrame:
-    """Build the :func:`load_spikes` table from the weekly kernel's arrays."""
-    pct = progression(arrays, baseline)
-    extra = {"progression_pct": pct, "progression_class": classify(pct, thresholds)}
-    return weekly_frame(prep, arrays, extra)
+__all__ = ["BASELINES", "CLASS_DECIMALS", "class_labels", "load_spikes", "single_run_spikes"]
 
 
 def load_spikes(
@@ -175,65 +96,11 @@ def load_spikes(
     engine = check_engine(engine)
     baseline = check_choice("baseline", baseline, BASELINES)
     limits = check_thresholds(thresholds)
-    weekday = week_offset(week_start)
+    week_offset(week_start)
     if engine != "pandas":
         options = {"baseline": baseline, "thresholds": limits, "week_start": week_start}
         return dispatch("load_spikes", engine, activities, options)
-    prep = prepare(activities, ["distance_km", "duration_min"])
-    return spikes_frame(prep, weekly_arrays(prep, weekday), baseline, limits)
-
-
-def longest_previous(
-    prep: Prepared,
-    window_days: int,
-    *,
-    block_days: int | None = None,
-    threads: int = 1,
-    progress: Callable[[int], None] | None = None,
-) -> np.ndarray:
-    """Longest single run in ``[date - window_days, date - 1]`` for every run (sorted order)."""
-    distance = prep.values("distance_km")
-    out = np.empty(prep.n_runs)
-
-    def work(block: Block) -> None:
-        pos = block.pos
-        km = distance[block.runs]
-        grid = np.full(block.size, -np.inf)
-        if len(pos):
-            heads = np.flatnonzero(np.concatenate(([True], pos[1:] != pos[:-1])))
-            grid[pos[heads]] = np.fmax.reduceat(km, heads)
-        best = window_max(grid, window_days)
-        before = np.full(block.size, -np.inf)
-        before[1:] = best[:-1]
-        values = before[pos]
-        values[~np.isfinite(values)] = np.nan
-        out[block.runs] = values
-
-    block_iter = blocks(prep, pad=window_days, block_days=block_days)
-    for_each_block(work, block_iter, threads=threads, progress=progress)
-    return out
-
-
-def runs_frame(
-    prep: Prepared, longest: np.ndarray, window_days: int, *, deep: bool = True
-) -> pd.DataFrame:
-    """Build the :func:`single_run_spikes` table (``deep=False``: share the input's columns)."""
-    out = prep.sorted_frame(deep=deep)
-    km = out["distance_km"].to_numpy(dtype=np.float64, na_value=np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = 100.0 * (km / longest - 1.0)
-    extra = {
-        f"longest_prev_{window_days}d_km": longest,
-        "spike_pct": pct,
-        "is_spike": km > longest,
-    }
-    if out.columns.is_unique and not set(extra) & set(out.columns):
-        # one frame from the columns, without the copy that ``out[name] = array`` makes
-        columns = {name: out[name] for name in out.columns}
-        return pd.DataFrame({**columns, **extra}, copy=False)
-    for name, values in extra.items():
-        out[name] = values
-    return out
+    return spikes_table(activities, baseline=baseline, thresholds=limits, week_start=week_start)
 
 
 def single_run_spikes(
@@ -304,10 +171,10 @@ def single_run_spikes(
         if threads is not None:
             options["threads"] = threads
         return dispatch("single_run_spikes", engine, activities, {**options, "progress": progress})
-    threads = check_threads(threads)
-    prep = prepare(activities, ["distance_km"])
-    with ProgressBar(progress, prep.n_runners, "single-run spikes") as tick:
-        longest = longest_previous(
-            prep, window_days, block_days=block_days, threads=threads, progress=tick
-        )
-    return runs_frame(prep, longest, window_days)
+    return runs_table(
+        activities,
+        window_days=window_days,
+        block_days=block_days,
+        threads=threads,
+        progress=progress,
+    )
