@@ -14,10 +14,12 @@ compressed logs (``.csv.gz``, ``.bz2``, ``.xz``, ``.zst``) are read like plain o
 validate, compute and write with their counts. Exit code 0 on success, 1 when the data cannot
 be read or used, 2 on bad usage.
 
-``--engine duckdb`` with a ``.parquet`` ``--out`` streams a Parquet or (gzipped) CSV log
-through DuckDB out of core when no reader option is given (its columns must then carry
-lbprun's names and units); otherwise the log is read and validated by lbprun first and the
-table is computed and written by DuckDB.
+``--engine duckdb`` or ``--engine stream`` with a ``.parquet`` ``--out`` reads a Parquet or
+CSV log out of core when no reader option is given (its columns must then carry lbprun's
+names and units): DuckDB in SQL, or the streaming engine, which runs lbprun's kernel over
+batches of whole runners (``--batch-rows``) with memory set by the batch. Otherwise the log
+is read and validated by lbprun first and the table is computed and written by that engine.
+``--engine dask --scheduler tcp://host:8786`` runs on an existing Dask cluster.
 
 Examples
 --------
@@ -48,6 +50,7 @@ WHAT = ("weekly", "acwr", "spikes", "runs")
 
 #: Logs DuckDB reads itself (out of core); other files go through lbprun's reader.
 _DUCKDB_READS = (".parquet", ".pq", ".csv", ".csv.gz", ".tsv", ".txt")
+_STREAM_READS = (".parquet", ".pq", ".csv")
 _READER_OPTIONS = ("columns", "units", "sheet", "config", "on_error", "rejected")
 
 
@@ -63,10 +66,21 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--out", required=True, help="output file (.parquet, .csv or .xlsx)")
     parser.add_argument(
         "--engine",
-        choices=("pandas", "duckdb", "dask"),
+        choices=("pandas", "stream", "duckdb", "dask"),
         default="pandas",
-        help="pandas (validated, in memory); duckdb with a .parquet --out streams the file "
-        "through DuckDB out of core (columns must already carry lbprun names); dask",
+        help="pandas (validated, in memory); stream or duckdb with a .parquet --out read the "
+        "file out of core (columns must already carry lbprun names); dask",
+    )
+    parser.add_argument(
+        "--batch-rows",
+        type=int,
+        default=None,
+        help="runs per batch of the stream engine (default 2,000,000; memory grows with it)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of a Dask scheduler for --engine dask (default: this machine's threads)",
     )
     parser.add_argument("--what", choices=WHAT, default="weekly", help="table to write")
     parser.add_argument("--week-start", default="monday", help="first day of the week")
@@ -111,9 +125,30 @@ _ENGINE_CALLS = {
 
 
 def _streams(args: argparse.Namespace) -> bool:
-    """True when DuckDB reads the log itself: a file it reads and no reader option."""
+    """True when the engine reads the log itself: a file it reads and no reader option."""
     plain = all(getattr(args, name, None) is None for name in _READER_OPTIONS)
-    return plain and args.activities.lower().endswith(_DUCKDB_READS)
+    reads = _STREAM_READS if args.engine == "stream" else _DUCKDB_READS
+    return plain and args.activities.lower().endswith(reads)
+
+
+def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Options of ``lbprun.workload.engines.run`` from the command line."""
+    from lbprun.cli._config import UsageError
+
+    options: dict[str, Any] = {}
+    if args.threads is not None and args.engine != "dask":
+        options["threads"] = args.threads
+    if args.batch_rows is not None:
+        if args.engine != "stream":
+            raise UsageError(f"--batch-rows needs --engine stream; got {args.engine!r}.")
+        options["batch_rows"] = args.batch_rows
+    if args.scheduler is not None:
+        if args.engine != "dask":
+            raise UsageError(f"--scheduler needs --engine dask; got {args.engine!r}.")
+        from distributed import Client
+
+        options["client"] = Client(args.scheduler)
+    return options
 
 
 def _compute(args: argparse.Namespace, activities: pd.DataFrame, bar: bool) -> pd.DataFrame:
@@ -140,16 +175,19 @@ def run(args: argparse.Namespace) -> int:
 
     check_extension(args.out, "--out")
     out = Path(args.out)
-    duckdb_out = args.engine == "duckdb" and out.suffix.lower() == ".parquet"
-    if duckdb_out and _streams(args):
-        # out of core: DuckDB reads the file and writes the table; nothing enters pandas
+    engine_options = _engine_options(args)
+    engine_out = args.engine in ("duckdb", "stream") and out.suffix.lower() == ".parquet"
+    if args.engine == "dask" and args.scheduler is not None:
+        engine_out = out.suffix.lower() == ".parquet"
+    if engine_out and _streams(args):
+        # out of core: the engine reads the file and writes the table; nothing enters pandas
         from lbprun.workload.engines import run as run_engine
 
         name, options = _ENGINE_CALLS[args.what](args)
-        run_engine(
-            name, args.activities, engine="duckdb", out=str(out), threads=args.threads, **options
+        target = run_engine(
+            name, args.activities, engine=args.engine, out=str(out), **engine_options, **options
         )
-        print(f"lbprun workload: wrote {args.what} to {out} (duckdb, out of core)")
+        print(f"lbprun workload: wrote {args.what} to {target} ({args.engine}, out of core)")
         return 0
     reader = InputReader(args, "workload")
     (settings,) = reader.plan([(args.activities, "activities")])
@@ -164,17 +202,16 @@ def run(args: argparse.Namespace) -> int:
         stages.done("validate", counts)
         reader.finish()
         stages.start("compute")
-        if duckdb_out:
+        if engine_out:
             from lbprun.workload.engines import run as run_engine
 
             name, options = _ENGINE_CALLS[args.what](args)
-            engine_threads = {"threads": args.threads} if args.threads is not None else {}
-            run_engine(
-                name, activities, engine="duckdb", out=str(out), **engine_threads, **options
+            target = run_engine(
+                name, activities, engine=args.engine, out=str(out), **engine_options, **options
             )
-            table = pd.read_parquet(out, columns=[])
+            table = pd.read_parquet(target, columns=[])
             stages.done("compute", f"{len(table)} {args.what} rows")
-            stages.done("write", f"{out} (duckdb)")
+            stages.done("write", f"{target} ({args.engine})")
         else:
             table = _compute(args, activities, bar)
             stages.done("compute", f"{len(table)} {args.what} rows")

@@ -1,42 +1,46 @@
-"""Out-of-core (DuckDB) and distributed (Dask) engines for the training-load workload.
+"""The engines of the training-load workload: one dispatcher for every scale.
 
 The workload functions (:func:`~lbprun.workload.weekly.weekly_load`,
 :func:`~lbprun.workload.spikes.load_spikes`, :func:`~lbprun.workload.spikes.single_run_spikes`,
-:func:`~lbprun.workload.acwr.acwr`) take ``engine="pandas" | "duckdb" | "dask"``; the pandas
-engine is the vectorised numpy kernel and the other two dispatch here. All engines follow the
-same definitions and give the same tables (to rounding, 1e-9).
+:func:`~lbprun.workload.acwr.acwr`) take ``engine=``; the pandas engine is the vectorised
+numpy kernel (:mod:`lbprun.workload.kernel`) and the others dispatch here. All engines follow
+the same definitions and give the same tables (floats to 1e-9, classes exactly).
 
 Interface
 ---------
-``run(name, source, *, engine, out=None, <engine options>, **options)``
+``run(name, source, *, engine="auto", out=None, <engine options>, **options)``
     ``name`` is one of ``"weekly_load"``, ``"load_spikes"``, ``"single_run_spikes"``,
     ``"acwr"``; ``options`` are that function's keyword arguments (``week_start``;
     ``baseline, thresholds, week_start``; ``window_days``; ``acute, chronic, method, coupled,
     load``), checked here as in the function. ``source`` is a pandas DataFrame, or a path, a
     glob or a list of paths of Parquet or CSV files (a folder means its ``*.parquet`` files).
     Returns a pandas DataFrame identical to the kernel's, or, when ``out`` is given, the path
-    of the Parquet output (a file for DuckDB, a folder of parts for Dask) and nothing is
-    brought back into memory.
-``run_workload(source, *, engine, out=None, ...)``
-    The whole benchmark workload in one go, as :func:`~lbprun.workload.acwr.compute_workload`:
-    a dict with keys ``weekly, spikes_previous_week, spikes_previous_4_weeks, runs,
-    acwr_rolling, acwr_ewma`` (DataFrames, or Parquet paths under the folder ``out``).
+    of the Parquet output (a file, or a folder of parts for Dask) and nothing is brought back
+    into memory.
+``run_workload(source, *, engine="auto", out=None, ...)``
+    The whole workload in one go, as :func:`~lbprun.workload.acwr.compute_workload`: a dict
+    with keys ``weekly, spikes_previous_week, spikes_previous_4_weeks, runs, acwr_rolling,
+    acwr_ewma`` (DataFrames, or Parquet paths under the folder ``out``).
 
-Engine options: DuckDB ``memory_limit`` (default ``"4GB"``), ``temp_directory`` (spill folder;
-a temporary one by default) and ``threads``; Dask ``client`` (a ``dask.distributed.Client``;
-by default the current client, or the local threaded scheduler) and ``npartitions``; pandas
-``threads`` (blocks of runners computed in parallel; default all cores).
+Engines and their options:
 
-With ``engine="pandas"`` a Parquet source is read with pyarrow and its identifier columns
-(:data:`CATEGORICAL_COLUMNS`: ``runner_id``, ``shoe_id``, ``surface``, ``activity_type``)
-become pandas categoricals, so the output tables' ``runner_id`` is categorical too (the same
-values; one small code per row instead of a string object per row).
+- ``"pandas"``: the kernel in this process (``threads``: blocks of runners in parallel).
+- ``"stream"``: the kernel over batches of whole runners of a Parquet (or CSV) log, Parquet
+  to Parquet, memory set by ``batch_rows``; an unsorted log is first partitioned by runner in
+  bounded memory in ``temp_directory`` (:mod:`lbprun.workload._stream_engine`).
+- ``"duckdb"``: SQL on a view of the runs (``memory_limit``, ``temp_directory``, ``threads``).
+- ``"dask"``: the kernel on pieces of whole runners, one task each: chunks of a Parquet log
+  sorted by runner (no shuffle), ``runner_bucket=K`` hive folders, slices of a DataFrame, or
+  else the partitions of Dask's shuffle on a hash of the runner id (``p2p`` on a cluster);
+  with ``out`` the workers write the Parquet parts themselves (``client``, ``npartitions``).
+- ``"auto"`` (the default): ``"pandas"`` when the log's estimated kernel memory fits
+  ``memory_budget`` (default: half of this machine's memory), else ``"stream"``
+  (:func:`lbprun.workload._budget.choose_engine`).
 
-How they work: the DuckDB engine is SQL on a view of the runs (daily and weekly grids by
-``range()`` and a left join, rolling windows as ``RANGE BETWEEN INTERVAL ... PRECEDING``
-frames, the EWMA in closed form), so files larger than memory stream through and spill to
-disk. The Dask engine sorts the runs by runner (``set_index``), so that every partition holds
-whole runners, then runs the pandas kernel on each partition with ``map_partitions``.
+A Parquet source is read with pyarrow and its identifier columns (:data:`CATEGORICAL_COLUMNS`:
+``runner_id``, ``shoe_id``, ``surface``, ``activity_type``) become pandas categoricals, so the
+output tables' ``runner_id`` is categorical too (the same values; one small code per row
+instead of a string object per row).
 
 Examples
 --------
@@ -57,17 +61,37 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from lbprun._checks import ArgumentError, check_choice, check_columns, check_positive_int
-from lbprun._progress import check_progress, progress_bar
-from lbprun.workload._grid import local_datetimes, rank_runners
+from lbprun._checks import ArgumentError, check_choice, check_positive_int
+from lbprun._progress import check_progress, progress_bar, progress_enabled
+from lbprun.workload._sources import (
+    CATEGORICAL_COLUMNS,
+    normalised_frame,
+    read_source,
+    runner_codes,
+    source_files,
+)
+from lbprun.workload.definitions import (
+    BASELINES,
+    ENGINES,
+    METHODS,
+    check_thresholds,
+    check_windows,
+    week_offset,
+)
+from lbprun.workload.kernel import WORKLOAD_JOBS, is_whole_workload, kernel_tables
 
-__all__ = ["CATEGORICAL_COLUMNS", "ENGINES", "FUNCTIONS", "run", "run_workload"]
-
-#: Engines of :func:`run`.
-ENGINES = ("pandas", "duckdb", "dask")
+__all__ = [
+    "CATEGORICAL_COLUMNS",
+    "ENGINES",
+    "FUNCTIONS",
+    "normalised_frame",
+    "run",
+    "run_workload",
+    "runner_codes",
+    "source_files",
+]
 
 #: Workload functions :func:`run` can compute.
 FUNCTIONS = ("weekly_load", "load_spikes", "single_run_spikes", "acwr")
@@ -80,50 +104,20 @@ _OPTIONS = {
 }
 
 _EXTRA = 'pip install "lbprun[scale]"'
-_NEEDS = {"duckdb": ("duckdb",), "dask": ("dask.dataframe", "distributed")}
+_NEEDS = {
+    "stream": ("pyarrow",),
+    "duckdb": ("duckdb",),
+    "dask": ("dask.dataframe", "distributed"),
+}
 
-_WORKLOAD_JOBS = (
-    ("weekly", "weekly_load", {}),
-    ("spikes_previous_week", "load_spikes", {"baseline": "previous_week"}),
-    ("spikes_previous_4_weeks", "load_spikes", {"baseline": "previous_4_weeks"}),
-    ("runs", "single_run_spikes", {}),
-    ("acwr_rolling", "acwr", {"method": "rolling", "coupled": False}),
-    ("acwr_ewma", "acwr", {"method": "ewma", "coupled": False}),
-)
-
-
-def runner_codes(runner: pd.Series) -> tuple[np.ndarray, Any]:
-    """Runner codes (rank of the id, as the kernel orders ids) and the sorted unique ids."""
-    codes, uniques = pd.factorize(runner, sort=False)
-    return rank_runners(codes, uniques)
-
-
-def normalised_frame(activities: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, Any]:
-    """Runner code, naive date, float values and row number of every run; the runner ids.
-
-    What the DuckDB engine registers: runner codes rank the ids as the kernel orders them.
-    """
-    date_column = "date"
-    if "date" not in activities.columns and "start_time" in activities.columns:
-        date_column = "start_time"
-    check_columns(activities, ["runner_id", date_column, *columns], name="activities")
-    dates = local_datetimes(activities[date_column], date_column)
-    runner = activities["runner_id"]
-    for column, values in (("runner_id", runner), (date_column, dates)):
-        if values.isna().any():
-            raise ArgumentError(
-                f"activities[{column!r}] must not be missing; got {int(values.isna().sum())} "
-                "missing value(s)."
-            )
-    codes, runners = runner_codes(runner)
-    frame = {
-        "code": codes,
-        "date": dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]"),
-    }
-    for column in dict.fromkeys(columns):
-        frame[column] = activities[column].to_numpy(dtype=np.float64, na_value=np.nan)
-    frame["_lbprun_row"] = np.arange(len(activities), dtype=np.int64)
-    return pd.DataFrame(frame), runners
+#: Engine options each engine takes (``auto`` passes those of the engine it chooses).
+_ENGINE_OPTIONS = {
+    "pandas": ("threads",),
+    "stream": ("batch_rows", "temp_directory", "threads"),
+    "duckdb": ("memory_limit", "temp_directory", "threads"),
+    "dask": ("client", "npartitions"),
+    "auto": ("memory_budget", "batch_rows", "temp_directory", "threads"),
+}
 
 
 def _require(engine: str) -> None:
@@ -140,10 +134,6 @@ def _require(engine: str) -> None:
 
 def _check_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
     """Check a workload function's options exactly as the function does."""
-    from lbprun.workload._grid import week_offset
-    from lbprun.workload.acwr import METHODS, check_windows
-    from lbprun.workload.spikes import BASELINES, check_thresholds
-
     allowed = _OPTIONS[name]
     for key in options:
         if key not in allowed:
@@ -185,63 +175,6 @@ def _check_source(source: Any) -> Any:
     )
 
 
-#: Text columns read from Parquet as categoricals by the pandas engine (few distinct values,
-#: repeated on every run: one small code per row instead of one string object).
-CATEGORICAL_COLUMNS = ("runner_id", "shoe_id", "surface", "activity_type")
-
-
-def source_files(source: str | Path | Sequence[str | Path]) -> list[str]:
-    """The files of a source: paths, globs, or folders (their ``*.parquet``, else ``*.csv``)."""
-    import glob
-
-    paths = [source] if isinstance(source, str | Path) else list(source)
-    files: list[str] = []
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            files += sorted(map(str, path.glob("*.parquet"))) or sorted(
-                map(str, path.glob("*.csv"))
-            )
-        else:
-            files += sorted(glob.glob(str(path))) or [str(path)]
-    return files
-
-
-def _read_pandas(source: Any) -> pd.DataFrame:
-    """Read file sources into one DataFrame for the pandas engine.
-
-    Parquet files are read with pyarrow, the text columns of :data:`CATEGORICAL_COLUMNS` as
-    pandas categoricals (several files are read as one dataset, so their categories are
-    unified); CSV files with :func:`pandas.read_csv`.
-    """
-    if isinstance(source, pd.DataFrame):
-        return source
-    files = source_files(source)
-    if files and all(".parquet" in f.lower() for f in files):
-        return _read_parquet(files)
-    parts = [pd.read_parquet(f) if ".parquet" in f.lower() else pd.read_csv(f) for f in files]
-    return pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
-
-
-def _read_parquet(files: list[str]) -> pd.DataFrame:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = pq.read_schema(files[0])
-    text = (pa.types.is_string, pa.types.is_large_string)
-    dictionary = [
-        name
-        for name in CATEGORICAL_COLUMNS
-        if name in schema.names and any(is_text(schema.field(name).type) for is_text in text)
-    ]
-    table = pq.read_table(files[0] if len(files) == 1 else files, read_dictionary=dictionary)
-    frame = table.to_pandas(self_destruct=True)
-    del table
-    # Arrow's allocator keeps the freed buffers of the table; give them back to the system
-    pa.default_memory_pool().release_unused()
-    return frame
-
-
 def _pandas_outputs(
     source: Any,
     jobs: dict[str, tuple[str, dict[str, Any]]],
@@ -249,30 +182,14 @@ def _pandas_outputs(
     threads: int | None = None,
     progress: bool | None = None,
 ) -> dict[str, Any]:
-    from lbprun.workload.acwr import acwr, compute_workload
-    from lbprun.workload.spikes import load_spikes, single_run_spikes
-    from lbprun.workload.weekly import weekly_load
-
-    functions = {
-        "weekly_load": weekly_load,
-        "load_spikes": load_spikes,
-        "single_run_spikes": single_run_spikes,
-        "acwr": acwr,
-    }
-    frame = _read_pandas(source)
-    if _is_whole_workload(jobs):
+    frame = read_source(source, threads=threads)
+    if is_whole_workload(jobs):
         # one pass per runner for the single-run spikes, one for the ACWR
         with progress_bar(None, desc="workload", unit="runner", enabled=progress) as bar:
             tick = bar.update if not bar.disable else None
-            tables = compute_workload(
-                frame, threads=threads, progress=tick, **_workload_options(jobs)
-            )
+            tables = kernel_tables(frame, jobs, threads=threads, progress=tick)
     else:
-        tables = {}
-        for key, (name, options) in jobs.items():
-            if name in ("single_run_spikes", "acwr"):
-                options = {**options, "threads": threads, "progress": progress}
-            tables[key] = functions[name](frame, **options)
+        tables = kernel_tables(frame, jobs, threads=threads, progress=progress_enabled(progress))
     if out is None:
         return tables
     results: dict[str, Any] = {}
@@ -286,30 +203,6 @@ def _pandas_outputs(
     return results
 
 
-def _is_whole_workload(jobs: dict[str, tuple[str, dict[str, Any]]]) -> bool:
-    """Whether ``jobs`` are the six tables of :func:`run_workload` (one kernel pass)."""
-    expected = {key: (name, fixed) for key, name, fixed in _WORKLOAD_JOBS}
-    if set(jobs) != set(expected):
-        return False
-    same = all(
-        jobs[key][0] == name and all(jobs[key][1].get(k) == v for k, v in fixed.items())
-        for key, (name, fixed) in expected.items()
-    )
-    return same and jobs["acwr_rolling"][1].get("load", "distance_km") == "distance_km"
-
-
-def _workload_options(jobs: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, Any]:
-    spikes = jobs["spikes_previous_week"][1]
-    rolling = jobs["acwr_rolling"][1]
-    return {
-        "week_start": spikes.get("week_start", "monday"),
-        "thresholds": spikes.get("thresholds", (10, 30)),
-        "window_days": jobs["runs"][1].get("window_days", 30),
-        "acute": rolling.get("acute", 7),
-        "chronic": rolling.get("chronic", 28),
-    }
-
-
 def _dispatch(
     engine: str,
     source: Any,
@@ -321,11 +214,7 @@ def _dispatch(
     engine = check_choice("engine", engine, ENGINES)
     progress = check_progress(progress)
     source = _check_source(source)
-    allowed = {
-        "pandas": ("threads",),
-        "duckdb": ("memory_limit", "temp_directory", "threads"),
-        "dask": ("client", "npartitions"),
-    }[engine]
+    allowed = _ENGINE_OPTIONS[engine]
     for key, value in engine_options.items():
         if value is not None and key not in allowed:
             raise ArgumentError(
@@ -333,7 +222,16 @@ def _dispatch(
                 f"({engine!r} takes {', '.join(allowed) or 'no engine options'})."
             )
     options = {k: v for k, v in engine_options.items() if k in allowed}
+    if engine == "auto":
+        from lbprun.workload._budget import choose_engine
+
+        engine = choose_engine(source, options.pop("memory_budget", None))
+        options = {k: v for k, v in options.items() if k in _ENGINE_OPTIONS[engine]}
     _require(engine)
+    if engine == "stream":
+        from lbprun.workload._stream_engine import stream_outputs
+
+        return stream_outputs(source, jobs, out=out, progress=progress, **options)
     if engine == "duckdb":
         from lbprun.workload._duckdb_engine import duckdb_outputs
 
@@ -349,13 +247,15 @@ def run(
     name: str,
     source: Any,
     *,
-    engine: str = "duckdb",
+    engine: str = "auto",
     out: str | Path | None = None,
     memory_limit: str | None = None,
     temp_directory: str | Path | None = None,
     threads: int | None = None,
     client: Any = None,
     npartitions: int | None = None,
+    batch_rows: int | None = None,
+    memory_budget: int | str | None = None,
     progress: bool | None = None,
     **options: Any,
 ) -> pd.DataFrame | Path:
@@ -368,22 +268,31 @@ def run(
     source : pandas.DataFrame, str, Path or list of them
         The runs (``runner_id, date, distance_km, duration_min``), in memory or as Parquet or
         CSV files (paths, globs, or a folder of Parquet files).
-    engine : {"duckdb", "dask", "pandas"}, default="duckdb"
-        ``"duckdb"``: SQL, out of core; ``"dask"``: the pandas kernel on runner partitions;
-        ``"pandas"``: the kernel in this process.
+    engine : {"auto", "pandas", "stream", "duckdb", "dask"}, default="auto"
+        ``"pandas"``: the kernel in this process; ``"stream"``: the kernel over batches of
+        whole runners of a Parquet or CSV log, out of core; ``"duckdb"``: SQL, out of core;
+        ``"dask"``: the kernel on pieces of whole runners, one task each, on a Dask cluster;
+        ``"auto"``: ``"pandas"`` when the log fits ``memory_budget``, else ``"stream"``.
     out : str or Path, optional
-        Write the table to this Parquet file (DuckDB, pandas) or folder (Dask) and return its
-        path instead of a DataFrame.
+        Write the table to this Parquet file (pandas, stream, DuckDB) or folder (Dask: a
+        folder of ``part-NNNNN.parquet`` files written by the workers) and return its path
+        instead of a DataFrame.
     memory_limit : str, optional
         DuckDB only: memory limit before spilling (default ``"4GB"``).
     temp_directory : str or Path, optional
-        DuckDB only: spill folder (default: a temporary folder, removed afterwards).
+        DuckDB: spill folder; stream: where an unsorted log is partitioned by runner (default:
+        a temporary folder, removed afterwards).
     threads : int, optional
-        DuckDB and pandas: number of threads (default: all cores).
+        pandas, stream and DuckDB: number of threads (default: all cores).
     client : dask.distributed.Client, optional
         Dask only: the cluster to use (default: the current client, else local threads).
     npartitions : int, optional
-        Dask only: number of runner partitions (default: about 4 per worker thread).
+        Dask only: number of tasks (default: about 3 per worker thread).
+    batch_rows : int, optional
+        stream (and auto): runs per batch (default 2,000,000); peak memory grows with it.
+    memory_budget : int or str, optional
+        auto only: bytes (or text such as ``"8GB"``) the in-memory kernel may use (default:
+        half of this machine's memory); a larger log is streamed.
     progress : bool or None, default=None
         Show a progress bar on standard error (pandas: runners; DuckDB: output tables; Dask:
         runner partitions, or tasks of the local scheduler); None: only when standard error is
@@ -420,6 +329,8 @@ def run(
         "threads": threads,
         "client": client,
         "npartitions": npartitions,
+        "batch_rows": batch_rows,
+        "memory_budget": memory_budget,
     }
     result = _dispatch(engine, source, {name: (name, checked)}, out, engine_options, progress)
     return result[name]
@@ -428,7 +339,7 @@ def run(
 def run_workload(
     source: Any,
     *,
-    engine: str = "duckdb",
+    engine: str = "auto",
     out: str | Path | None = None,
     week_start: str = "monday",
     thresholds: Sequence[float] = (10, 30),
@@ -440,6 +351,8 @@ def run_workload(
     threads: int | None = None,
     client: Any = None,
     npartitions: int | None = None,
+    batch_rows: int | None = None,
+    memory_budget: int | str | None = None,
     progress: bool | None = None,
 ) -> dict[str, pd.DataFrame | Path]:
     """Compute the whole training-load workload with one engine.
@@ -451,14 +364,14 @@ def run_workload(
     ----------
     source : pandas.DataFrame, str, Path or list of them
         The runs, in memory or as Parquet / CSV files (see :func:`run`).
-    engine : {"duckdb", "dask", "pandas"}, default="duckdb"
+    engine : {"auto", "pandas", "stream", "duckdb", "dask"}, default="auto"
         The engine (see :func:`run`).
     out : str or Path, optional
         Folder receiving one Parquet output per table (``weekly.parquet`` ...); the paths are
         returned instead of DataFrames.
     week_start, thresholds, window_days, acute, chronic
         As in the workload functions.
-    memory_limit, temp_directory, threads, client, npartitions
+    memory_limit, temp_directory, threads, client, npartitions, batch_rows, memory_budget
         Engine options (see :func:`run`).
     progress : bool or None, default=None
         Show a progress bar (see :func:`run`).
@@ -492,7 +405,7 @@ def run_workload(
     }
     jobs = {
         key: (name, _check_options(name, {**extra[name], **options}))
-        for key, name, options in _WORKLOAD_JOBS
+        for key, name, options in WORKLOAD_JOBS
     }
     engine_options = {
         "memory_limit": memory_limit,
@@ -500,5 +413,7 @@ def run_workload(
         "threads": threads,
         "client": client,
         "npartitions": npartitions,
+        "batch_rows": batch_rows,
+        "memory_budget": memory_budget,
     }
     return _dispatch(engine, source, jobs, out, engine_options, progress)

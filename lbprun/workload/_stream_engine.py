@@ -1,0 +1,246 @@
+"""The streaming engine: the in-memory kernel over runner-complete batches of a Parquet log.
+
+One pass reads only the runner ids (:func:`~lbprun.workload._chunks.runner_layout`). A log
+sorted by runner is then cut at runner starts into batches of about ``batch_rows`` rows;
+an unsorted one is first rewritten, in bounded memory, into files of consecutive runners
+(:func:`~lbprun.workload._chunks.partition_by_runner`, in ``temp_directory``). Each batch is
+read, computed by the kernel (:func:`~lbprun.workload.kernel.kernel_tables`) and its tables
+appended to the Parquet outputs while the next batch is being read, so peak memory is set
+by ``batch_rows`` (about three batches in flight), not by the log.
+
+The outputs hold the same rows as the kernel's tables on the whole log, in the same order
+(runners in the kernel's order, then as the kernel orders their rows).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lbprun._checks import ArgumentError, check_positive_int
+from lbprun._progress import progress_bar
+from lbprun.workload._chunks import (
+    Chunk,
+    file_chunk,
+    partition_by_runner,
+    plan_chunks,
+    read_chunk,
+    runner_layout,
+)
+from lbprun.workload.kernel import kernel_tables
+
+__all__ = ["BATCH_ROWS", "parquet_rows", "stream_outputs"]
+
+#: Default runs per batch (about 0.5 GB of kernel memory for the whole workload).
+BATCH_ROWS = 2_000_000
+
+
+def parquet_rows(files: Sequence[str]) -> int:
+    """Number of rows of Parquet ``files``, from their footers.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.parquet"
+    >>> pd.DataFrame({"runner_id": ["a", "b"]}).to_parquet(path)
+    >>> parquet_rows([str(path)])
+    2
+    """
+    import pyarrow.parquet as pq
+
+    return sum(pq.read_metadata(f).num_rows for f in files)
+
+
+@contextmanager
+def _scratch(temp_directory: str | Path | None) -> Iterator[Path]:
+    """A scratch folder inside ``temp_directory`` (or the system's), removed afterwards."""
+    if temp_directory is not None:
+        Path(temp_directory).mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="lbprun-stream-", dir=temp_directory))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _csv_to_parquet(files: list[str], folder: Path) -> list[str]:
+    """Convert CSV files to Parquet block by block (bounded memory)."""
+    import pyarrow.csv as csv
+    import pyarrow.parquet as pq
+
+    out = []
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, file in enumerate(files):
+        target = folder / f"csv-{i:05d}.parquet"
+        try:
+            reader = csv.open_csv(file)
+            with pq.ParquetWriter(target, reader.schema) as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+        except Exception as error:  # pyarrow.ArrowInvalid and friends
+            raise ArgumentError(f"{file}: cannot be read as CSV in batches ({error}).") from None
+        out.append(str(target))
+    return out
+
+
+class _Outputs:
+    """Parquet writers (one per table), or in-memory pieces when there is no ``out``."""
+
+    def __init__(self, jobs: dict[str, Any], out: str | Path | None):
+        self.keys = list(jobs)
+        self.targets: dict[str, Path] = {}
+        if out is not None:
+            for key in self.keys:
+                target = Path(out)
+                if len(self.keys) > 1 or target.suffix != ".parquet":
+                    target.mkdir(parents=True, exist_ok=True)
+                    target = target / f"{key}.parquet"
+                else:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                self.targets[key] = target
+        self.writers: dict[str, Any] = {}
+        self.pieces: dict[str, list[Any]] = {key: [] for key in self.keys}
+
+    def append(self, tables: dict[str, pd.DataFrame]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        for key in self.keys:
+            if not self.targets:
+                self.pieces[key].append(tables[key])
+                continue
+            table = pa.Table.from_pandas(tables[key], preserve_index=False)
+            writer = self.writers.get(key)
+            if writer is None:
+                writer = self.writers[key] = pq.ParquetWriter(self.targets[key], table.schema)
+            elif table.schema != writer.schema:
+                table = table.cast(writer.schema)
+            writer.write_table(table)
+
+    def close(self, empty: dict[str, pd.DataFrame]) -> dict[str, Any]:
+        for writer in self.writers.values():
+            writer.close()
+        if self.targets:
+            for key, target in self.targets.items():
+                if key not in self.writers:  # no batch: an empty table with the kernel's columns
+                    empty[key].to_parquet(target, index=False)
+            return dict(self.targets)
+        results = {}
+        for key, pieces in self.pieces.items():
+            if not pieces:
+                results[key] = empty[key]
+                continue
+            results[key] = _concat(pieces)
+        return results
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate batch tables; categoricals with different categories are unioned in order."""
+    from pandas.api.types import union_categoricals
+
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    columns = {}
+    for column in frames[0].columns:
+        values = [frame[column] for frame in frames]
+        if isinstance(values[0].dtype, pd.CategoricalDtype) and any(
+            not v.dtype == values[0].dtype for v in values
+        ):
+            columns[column] = pd.Series(union_categoricals(values), name=column)
+        else:
+            columns[column] = pd.concat(values, ignore_index=True)
+    return pd.DataFrame(columns)
+
+
+def _empty_tables(jobs: dict[str, Any], files: list[str]) -> dict[str, pd.DataFrame]:
+    """The kernel's tables of no runs (the columns and dtypes of an empty log)."""
+    import pyarrow.parquet as pq
+
+    frame = pq.read_schema(files[0]).empty_table().to_pandas() if files else pd.DataFrame()
+    try:
+        return {k: v.iloc[:0] for k, v in kernel_tables(frame, jobs, threads=1).items()}
+    except ArgumentError:
+        raise
+    except Exception as error:  # an empty frame the kernel cannot type
+        raise ArgumentError(f"the log has no runs and no usable columns ({error}).") from None
+
+
+def _pipeline(
+    chunks: list[Chunk],
+    jobs: dict[str, Any],
+    outputs: _Outputs,
+    threads: int | None,
+    tick: Callable[[int], None] | None,
+) -> None:
+    """Read batch i+1 and write batch i-1 while the kernel computes batch i."""
+    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as writer:
+        pending: Future | None = reader.submit(read_chunk, chunks[0]) if chunks else None
+        written: Future | None = None
+        for i, chunk in enumerate(chunks):
+            frame = pending.result()
+            pending = reader.submit(read_chunk, chunks[i + 1]) if i + 1 < len(chunks) else None
+            tables = kernel_tables(frame, jobs, threads=threads)
+            del frame
+            if written is not None:
+                written.result()
+            written = writer.submit(outputs.append, tables)
+            del tables
+            if tick is not None:
+                tick(chunk.rows)
+        if written is not None:
+            written.result()
+
+
+def stream_outputs(
+    source: Any,
+    jobs: dict[str, tuple[str, dict[str, Any]]],
+    *,
+    out: str | Path | None = None,
+    batch_rows: int | None = None,
+    temp_directory: str | Path | None = None,
+    threads: int | None = None,
+    progress: bool | None = None,
+) -> dict[str, pd.DataFrame | Path]:
+    """Run workload ``jobs`` over runner-complete batches of a Parquet (or CSV) log.
+
+    ``jobs`` maps an output key to ``(function name, checked options)``. With ``out`` each
+    table is appended to a Parquet file (``out`` itself for one job ending in ``.parquet``,
+    else ``out / f"{key}.parquet"``) and its path returned; without, the tables are
+    gathered in memory. A pandas DataFrame source is computed in one batch.
+    """
+    from lbprun.workload._sources import source_files
+
+    batch_rows = check_positive_int(BATCH_ROWS if batch_rows is None else batch_rows, "batch_rows")
+    outputs = _Outputs(jobs, out)
+    if isinstance(source, pd.DataFrame):
+        tables = kernel_tables(source, jobs, threads=threads)
+        outputs.append(tables)
+        return outputs.close(tables)
+    files = source_files(source)
+    missing = [f for f in files if not os.path.exists(f)]
+    if missing:
+        raise ArgumentError(f"no such file: {missing[0]}.")
+    with _scratch(temp_directory) as scratch:
+        if not all(".parquet" in f.lower() for f in files):
+            if any(".parquet" in f.lower() for f in files):
+                raise ArgumentError("the streaming engine reads Parquet or CSV files, not both.")
+            files = _csv_to_parquet(files, scratch / "csv")
+        layout = runner_layout(files)
+        empty = _empty_tables(jobs, files)
+        if layout.sorted:
+            chunks = plan_chunks(layout, batch_rows)
+        else:
+            parts = partition_by_runner(layout, scratch / "parts", batch_rows=batch_rows)
+            chunks = [file_chunk(part) for part in parts]
+        with progress_bar(layout.rows, desc="stream", unit="run", enabled=progress) as bar:
+            tick = bar.update if not bar.disable else None
+            _pipeline(chunks, jobs, outputs, threads, tick)
+        return outputs.close(empty)
