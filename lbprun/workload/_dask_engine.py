@@ -1,219 +1,275 @@
-"""The Dask engine: the pandas kernel on runner partitions.
+"""The Dask engine: the in-memory kernel on partitions of whole runners, one task each.
 
-The runs are indexed by runner id as text (``set_index``, a sort), so that every partition
-holds whole runners, in order; each partition then goes through the pandas kernel
-(``map_partitions`` for one table, one task per partition for the whole workload). Nothing is
-applied per runner. A global row number carried through the shuffle restores the input order
-inside each partition, so runs of the same day come out in the order the kernel gives them.
+How the runs are cut into partitions of whole runners, cheapest first:
+
+1. a pandas DataFrame is sorted by runner in this process (one stable argsort of integer
+   runner codes) and cut at runner boundaries into slices, in the kernel's order;
+2. a folder of hive partitions by runner bucket (``runner_bucket=K/*.parquet``, see
+   :func:`~lbprun.workload._dask_parts.write_runner_buckets`) gives one task per bucket;
+3. Parquet files sorted by runner (each runner's rows contiguous, runners ascending across
+   the files) are cut into chunks of whole runners from their row-group layout
+   (:func:`~lbprun.workload._chunks.runner_layout`, which reads only ``runner_id``); each task
+   reads its own chunk, so no row moves between workers;
+4. anything else (unsorted Parquet, CSV) goes through Dask's shuffle on an integer hash of the
+   runner id (``p2p`` on a distributed cluster, ``tasks`` on the local scheduler), with each
+   row's input position carried along so a partition is put back in input order.
+
+Each task runs :func:`~lbprun.workload.kernel.kernel_tables` single-threaded. With ``out`` it
+writes its part of every table where it runs (``out/part-00000.parquet`` ... for one table,
+``out/<key>/part-00000.parquet`` ... for several) and returns only row counts; otherwise the
+tables come back and are concatenated in the kernel's order (partitions that are not in that
+order are put back by the rank of the runner id, stably). Identifier columns travel as
+categoricals (Parquet) or Arrow strings (CSV), values as float64, dates as datetime64: no
+Python string object per row.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from lbprun.workload.engines import source_files
+from lbprun._checks import ArgumentError, check_columns, check_positive_int
+from lbprun.workload._chunks import plan_chunks, runner_layout
+from lbprun.workload._dask_parts import (
+    BUCKET,
+    KEY,
+    bucket_folders,
+    bucket_part,
+    chunk_part,
+    keyed,
+    run_part,
+    shuffled_part,
+)
+from lbprun.workload._prepared import rank_runners
+from lbprun.workload._sources import source_files
+from lbprun.workload.kernel import kernel_tables
 
 __all__ = ["dask_outputs"]
 
-_KEY = "_lbprun_key"
-_ROW = "_lbprun_row"
+Jobs = dict[str, tuple[str, dict[str, Any]]]
+
+#: Tasks per worker thread when ``npartitions`` is not given (room to balance the load).
+TASKS_PER_THREAD = 3
+
+_PART = re.compile(r"^part-\d{5}\.parquet$")
 
 
-def _kernel(name: str) -> Any:
-    """The pandas kernel function ``name``, single-threaded (Dask runs partitions in parallel)."""
-    from functools import partial
-
-    from lbprun.workload.acwr import acwr
-    from lbprun.workload.spikes import load_spikes, single_run_spikes
-    from lbprun.workload.weekly import weekly_load
-
-    return {
-        "weekly_load": weekly_load,
-        "load_spikes": load_spikes,
-        "single_run_spikes": partial(single_run_spikes, threads=1, progress=False),
-        "acwr": partial(acwr, threads=1, progress=False),
-    }[name]
+def _current_client() -> Any:
+    """The active ``distributed`` client, or None (the local threaded scheduler)."""
+    try:
+        from distributed import default_client
+    except ImportError:
+        return None
+    try:
+        return default_client()
+    except ValueError:
+        return None
 
 
-def _with_rows(part: pd.DataFrame, offset: int) -> pd.DataFrame:
-    return part.assign(**{_ROW: np.arange(offset, offset + len(part), dtype=np.int64)})
+def _thread_count(client: Any) -> int:
+    if client is not None:
+        return max(1, sum(client.nthreads().values()))
+    return os.cpu_count() or 1
 
 
-def _partitioned(source: Any, npartitions: int | None) -> Any:
-    """A Dask frame indexed by runner id (text), whole runners per partition, input order."""
+def _plain_sample(files: list[str]) -> pd.DataFrame:
+    """The first run of the first file, read as pandas reads the file (for output dtypes)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if ".parquet" not in files[0].lower():
+        return pd.read_csv(files[0], nrows=1)
+    reader = pq.ParquetFile(files[0])
+    batch = next(reader.iter_batches(batch_size=1), None)
+    schema = reader.schema_arrow
+    table = pa.Table.from_batches([batch] if batch is not None else [], schema=schema)
+    if BUCKET in table.column_names:
+        table = table.drop_columns([BUCKET])
+    return table.to_pandas()
+
+
+def _frame_slices(source: pd.DataFrame, n: int) -> list[pd.DataFrame]:
+    """Slices of whole runners in the kernel's order, about ``len / n`` rows each."""
+    check_columns(source, ["runner_id"], name="activities")
+    codes, uniques = pd.factorize(source["runner_id"], sort=False)
+    missing = int((codes < 0).sum())
+    if missing:
+        raise ArgumentError(
+            f"activities['runner_id'] must not be missing; got {missing} missing value(s)."
+        )
+    ranked, _ = rank_runners(codes, uniques)
+    order = np.argsort(ranked, kind="stable")
+    starts = np.searchsorted(ranked[order], np.arange(len(uniques)))
+    size = max(1, math.ceil(len(source) / max(n, 1)))
+    cuts = sorted({int(s) for s in starts[np.unique(starts // size, return_index=True)[1]]})
+    bounds = [*cuts, len(source)]
+    return [source.take(order[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _shuffled(files: list[str], n: int, client: Any) -> list[Any]:
+    """Partitions of whole runners by Dask's shuffle (p2p on a cluster), as delayed frames."""
     import dask
     import dask.dataframe as dd
 
+    with dask.config.set({"dataframe.convert-string": True}):
+        if all(".parquet" in f.lower() for f in files):
+            ddf = dd.read_parquet(files)
+        else:
+            ddf = dd.read_csv(files)
+        ddf = ddf.map_partitions(keyed, meta=keyed(ddf._meta))
+        method = "p2p" if client is not None else "tasks"
+        shuffled = ddf.shuffle(on=KEY, npartitions=n, shuffle_method=method)
+        return list(shuffled.to_delayed())
+
+
+def _plan(
+    source: Any, npartitions: int | None, client: Any
+) -> tuple[Any, list[Any], pd.DataFrame, bool]:
+    """Task function, its items, a one-run sample of the input and whether items are ordered."""
+    n = npartitions or TASKS_PER_THREAD * _thread_count(client)
     if isinstance(source, pd.DataFrame):
-        from lbprun.workload.engines import runner_codes
-
-        codes, runners = runner_codes(source["runner_id"])
-        frame = _with_rows(source, 0).assign(**{_KEY: codes})
-        frame = frame.set_index(_KEY).sort_index(kind="stable")
-        n = npartitions or max(1, min(len(runners), 4 * (os.cpu_count() or 1)))
-        return dd.from_pandas(frame, npartitions=n, sort=True)
+        return run_part, _frame_slices(source, n), source.iloc[:1], True
+    buckets = bucket_folders(source)
+    if buckets:
+        return bucket_part, buckets, _plain_sample(buckets[0]), False
     files = source_files(source)
+    missing = [f for f in files if not Path(f).exists()]
+    if not files or missing:
+        raise ArgumentError(f"activities: no such file {(missing or [str(source)])[0]!r}.")
+    sample = _plain_sample(files)
     if all(".parquet" in f.lower() for f in files):
-        ddf = dd.read_parquet(files)
-    else:
-        ddf = dd.read_csv(files)
-    lengths = ddf.map_partitions(len).compute()
-    offsets = np.concatenate(([0], np.cumsum(lengths)))[:-1]
-    parts = [
-        dask.delayed(_with_rows)(part, int(offset))
-        for part, offset in zip(ddf.to_delayed(), offsets, strict=True)
-    ]
-    ddf = dd.from_delayed(parts, meta=_with_rows(ddf._meta, 0))
-    # Integer runner codes (rank of the id, in the kernel's order) with explicit divisions: a
-    # sort by runner without Dask estimating quantiles of strings.
-    ids = ddf["runner_id"].unique().compute().to_numpy()
-    as_text = False
-    try:
-        runners = np.sort(ids)
-    except TypeError:  # mixed types: order by their text
-        runners, as_text = np.sort(ids.astype(str).astype(object)), True
-    n = npartitions or max(1, min(len(runners), 4 * (os.cpu_count() or 1)))
-    divisions = sorted(set(np.linspace(0, len(runners) - 1, n + 1).round().astype(int).tolist()))
-    if len(divisions) == 1:
-        divisions = divisions * 2
-    meta = _coded(ddf._meta, runners, as_text)
-    coded = ddf.map_partitions(_coded, runners, as_text, meta=meta)
-    return coded.set_index(_KEY, divisions=divisions, shuffle_method="tasks")
+        layout = runner_layout(files)
+        if layout.sorted:
+            batch_rows = max(1, math.ceil(layout.rows / n))
+            return chunk_part, plan_chunks(layout, batch_rows), sample, True
+    return shuffled_part, _shuffled(files, n, client), sample, False
 
 
-def _coded(part: pd.DataFrame, runners: np.ndarray, as_text: bool) -> pd.DataFrame:
-    ids = part["runner_id"].to_numpy()
-    if as_text:
-        ids = ids.astype(str).astype(object)
-    codes = np.searchsorted(runners, ids)
-    return part.assign(**{_KEY: codes.astype(np.int64)})
+def _targets(out: str | Path | None, jobs: Jobs) -> dict[str, str] | None:
+    """Output folder of each table (created, earlier ``part-NNNNN.parquet`` files removed)."""
+    if out is None:
+        return None
+    targets = {}
+    for key in jobs:
+        folder = Path(out) if len(jobs) == 1 else Path(out) / key
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.iterdir():
+            if _PART.match(old.name):
+                old.unlink()
+        targets[key] = str(folder)
+    return targets
 
 
-def _apply(part: pd.DataFrame, name: str, options: dict[str, Any], meta: pd.DataFrame) -> Any:
-    """Run the kernel on one partition of whole runners, in input order."""
-    if len(part) == 0:
-        return meta
-    part = part.sort_values(_ROW, kind="stable").reset_index(drop=True).drop(columns=_ROW)
-    return _kernel(name)(part, **options)
+def _as_meta(table: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the dtypes the kernel gives on the input as pandas reads it."""
+    changed = {
+        column: dtype
+        for column, dtype in meta.dtypes.items()
+        if column in table.columns and table[column].dtype != dtype
+    }
+    return table.astype(changed) if changed else table
 
 
-def _workload_part(part: pd.DataFrame, jobs: dict[str, tuple[str, dict[str, Any]]]) -> dict:
-    part = part.sort_values(_ROW, kind="stable").reset_index(drop=True).drop(columns=_ROW)
-    if len(part) == 0:
-        return {}
-    return {key: _kernel(name)(part, **options) for key, (name, options) in jobs.items()}
+def _kernel_order(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of whole runners put in the kernel's order: by rank of the runner id, stably."""
+    codes, uniques = pd.factorize(table["runner_id"], sort=False)
+    ranked, _ = rank_runners(codes, uniques)
+    return table.take(np.argsort(ranked, kind="stable")).reset_index(drop=True)
 
 
-def _sample(ddf: Any) -> pd.DataFrame:
-    """A one-row frame with the input's dtypes, to compute each output's metadata."""
-    sample = ddf._meta_nonempty.iloc[:1].reset_index(drop=True)
-    return sample.drop(columns=_ROW)
-
-
-def _restore(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
-    """Reset the index and give columns the kernel's dtypes back (Dask may convert strings)."""
-    frame = frame.reset_index(drop=True)
-    for column, dtype in meta.dtypes.items():
-        if column in frame.columns and frame[column].dtype != dtype:
-            frame[column] = frame[column].astype(dtype)
-    return frame
-
-
-def _ticker(bar: Any, keys: set | None = None) -> Any:
-    """A local-scheduler callback advancing ``bar`` per finished task (of ``keys`` if given).
-
-    Without ``keys`` the bar counts every task of the graph (its total set when it starts).
-    """
+def _ticker(bar: Any, keys: set) -> Any:
+    """A local-scheduler callback advancing ``bar`` when a task of ``keys`` finishes."""
     from dask.callbacks import Callback
 
     class _Tick(Callback):
-        def _start_state(self, dsk: Any, state: Any) -> None:
-            if keys is None:  # the tasks to run: the graph less its data
-                bar.reset(total=len(dsk) - len(state["cache"]))
-
         def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker: Any) -> None:
-            if keys is None or key in keys:
+            if key in keys:
                 bar.update(1)
 
     return _Tick()
 
 
-def _gather(client: Any, futures: list, bar: Any) -> list:
-    """Results of ``futures`` in order, advancing ``bar`` as each one finishes."""
-    from distributed import as_completed
+def _compute(tasks: list[Any], client: Any, bar: Any) -> list[dict[str, Any]]:
+    """Results of ``tasks`` in order, on ``client`` or the local scheduler."""
+    import dask
 
-    for _ in as_completed(futures):
-        bar.update(1)
-    return client.gather(futures)
+    bar.reset(total=len(tasks))
+    if client is not None:
+        from distributed import as_completed
+
+        futures = client.compute(tasks)
+        for _ in as_completed(futures):
+            bar.update(1)
+        return client.gather(futures)
+    with _ticker(bar, {task.key for task in tasks}):
+        return list(dask.compute(*tasks))
 
 
 def dask_outputs(
     source: Any,
-    jobs: dict[str, tuple[str, dict[str, Any]]],
+    jobs: Jobs,
     *,
     out: str | Path | None = None,
     client: Any = None,
     npartitions: int | None = None,
     progress: bool | None = None,
 ) -> dict[str, pd.DataFrame | Path]:
-    """Run workload functions with Dask: the pandas kernel on runner partitions.
+    """Run workload functions with Dask: the kernel on partitions of whole runners.
 
-    ``jobs`` maps an output key to ``(function name, options)``. With ``out``, each table is
-    written as a folder of Parquet parts (``out`` itself for one job, ``out / key`` otherwise)
-    and its path is returned. ``progress`` shows a bar over the runner partitions (the whole
-    workload) or over the tasks of the local scheduler (one table at a time).
+    Parameters
+    ----------
+    source : pandas.DataFrame, str, Path or list of them
+        The runs, in memory, as Parquet or CSV files, or a folder of ``runner_bucket=K``
+        hive partitions.
+    jobs : dict
+        Output key to ``(function name, checked options)``.
+    out : str or Path, optional
+        Folder receiving each table as Parquet parts written by the workers (``out`` itself
+        for one job, ``out / key`` otherwise); the folders are returned.
+    client : dask.distributed.Client, optional
+        The cluster (default: the active client, else the local threaded scheduler).
+    npartitions : int, optional
+        Number of tasks (default: 3 per worker thread).
+    progress : bool or None, default=None
+        Show a bar over the tasks.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame or Path
+        The kernel's tables (same rows, order and dtypes), or the output folders.
     """
-    import contextlib
-
     import dask
 
     from lbprun._progress import progress_bar
 
-    bar = progress_bar(None, desc="dask", unit="partition", enabled=progress)
-    with bar, dask.config.set({"dataframe.convert-string": False}):
-        ddf = _partitioned(source, npartitions)
-        sample = _sample(ddf)
-        metas = {
-            key: _kernel(name)(sample, **options).iloc[:0] for key, (name, options) in jobs.items()
-        }
-        compute = client.compute if client is not None else None
-        results: dict[str, pd.DataFrame | Path] = {}
-        if out is None and len(jobs) > 1:
-            tasks = [dask.delayed(_workload_part)(p, jobs) for p in ddf.to_delayed()]
-            bar.reset(total=len(tasks))
-            if compute is not None:
-                parts = _gather(client, compute(tasks), bar)
-            else:
-                with _ticker(bar, {task.key for task in tasks}):
-                    parts = dask.compute(*tasks)
-            for key, meta in metas.items():
-                pieces = [p[key] for p in parts if key in p] or [meta]
-                results[key] = _restore(pd.concat(pieces, ignore_index=True), meta)
-            return results
-        if compute is None and not bar.disable:
-            bar.unit = "task"
-        ticks = _ticker(bar) if compute is None else contextlib.nullcontext()
-        for key, (name, options) in jobs.items():
-            meta = metas[key]
-            table = ddf.map_partitions(_apply, name, options, meta, meta=meta)
-            if out is not None:
-                target = Path(out) if len(jobs) == 1 else Path(out) / key
-                if compute is not None:
-                    client.compute(table.to_parquet(target, compute=False)).result()
-                else:
-                    with ticks:
-                        table.to_parquet(target)
-                results[key] = target
-                continue
-            if compute is not None:
-                value = compute(table).result()
-            else:
-                with ticks:
-                    value = table.compute()
-            results[key] = _restore(value, meta)
-        return results
+    if npartitions is not None:
+        npartitions = check_positive_int(npartitions, "npartitions")
+    client = client if client is not None else _current_client()
+    targets = _targets(out, jobs)
+    function, items, sample, ordered = _plan(source, npartitions, client)
+    if client is not None and function is run_part and items:
+        # slices go to the workers once, not in the graph; unhashed keys, so that a second call
+        # on the same frame never shares (and races to release) the first call's data
+        items = client.scatter(items, hash=False)
+    metas = {key: table.iloc[:0] for key, table in kernel_tables(sample, jobs, threads=1).items()}
+    task = dask.delayed(function, pure=False)
+    tasks = [task(item, jobs, targets, index) for index, item in enumerate(items)]
+    with progress_bar(None, desc="dask", unit="partition", enabled=progress) as bar:
+        parts = _compute(tasks, client, bar) if tasks else []
+    if targets is not None:
+        for key, folder in targets.items():
+            if not any(_PART.match(p.name) for p in Path(folder).iterdir()):
+                metas[key].to_parquet(Path(folder) / "part-00000.parquet", index=False)
+        return {key: Path(folder) for key, folder in targets.items()}
+    results: dict[str, pd.DataFrame | Path] = {}
+    for key, meta in metas.items():
+        pieces = [_as_meta(part[key], meta) for part in parts if key in part] or [meta]
+        table = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+        results[key] = table.reset_index(drop=True) if ordered else _kernel_order(table)
+    return results
