@@ -145,9 +145,7 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
     if args.scheduler is not None:
         if args.engine != "dask":
             raise UsageError(f"--scheduler needs --engine dask; got {args.engine!r}.")
-        from distributed import Client
-
-        options["client"] = Client(args.scheduler)
+        options["scheduler"] = args.scheduler
     return options
 
 
@@ -171,11 +169,27 @@ def _compute(args: argparse.Namespace, activities: pd.DataFrame, bar: bool) -> p
 
 def run(args: argparse.Namespace) -> int:
     """Compute the table asked for and write it; return the exit code."""
+    engine_options = _engine_options(args)
+    scheduler = engine_options.pop("scheduler", None)
+    if scheduler is None:
+        return _run(args, engine_options)
+    try:
+        from distributed import Client
+    except ImportError:
+        from lbprun.cli._config import UsageError
+
+        raise UsageError(
+            '--scheduler needs the scale extra: pip install "lbprun[scale]".'
+        ) from None
+    with Client(scheduler) as client:  # closed (not the cluster) when the table is written
+        return _run(args, {**engine_options, "client": client})
+
+
+def _run(args: argparse.Namespace, engine_options: dict[str, Any]) -> int:
     from lbprun.io.write import write_table
 
     check_extension(args.out, "--out")
     out = Path(args.out)
-    engine_options = _engine_options(args)
     engine_out = args.engine in ("duckdb", "stream") and out.suffix.lower() == ".parquet"
     if args.engine == "dask" and args.scheduler is not None:
         engine_out = out.suffix.lower() == ".parquet"

@@ -228,3 +228,19 @@ def test_dask_matches_kernel_on_any_log(days, km, runners, npartitions, monkeypa
     with dask.config.set(scheduler="threads"):
         got = run_workload(runs, engine="dask", npartitions=npartitions)
     assert_workload(compute_workload(runs), got)
+
+
+def test_command_line_runs_on_an_existing_scheduler(log, sorted_files, client, tmp_path, capsys):
+    from lbprun.cli import main
+    from lbprun.workload.acwr import acwr
+
+    address = client.scheduler.address
+    out = tmp_path / "acwr.parquet"
+    argv = ["workload", sorted_files[0], "--out", str(out), "--what", "acwr", "--engine", "dask"]
+    assert main([*argv, "--scheduler", address, "--method", "ewma"]) == 0
+    assert "dask, out of core" in capsys.readouterr().out
+    expected = acwr(pd.read_parquet(sorted_files[0]), method="ewma")
+    got = pd.read_parquet(out).sort_values(["runner_id", "date"], kind="stable")
+    assert_same(expected.astype({"runner_id": str}), got.astype({"runner_id": str}))
+    assert client.status == "running"  # the command closed its own connection only
+    assert main([*argv[:-2], "--scheduler", address]) == 2  # --scheduler needs --engine dask
