@@ -18,7 +18,14 @@ import pandas as pd
 from lbprun._checks import ArgumentError
 from lbprun.workload._sources import source_files
 
-__all__ = ["BYTES_PER_RUN", "choose_engine", "default_budget", "estimated_memory", "parse_bytes"]
+__all__ = [
+    "BYTES_PER_RUN",
+    "choose_engine",
+    "default_budget",
+    "estimated_memory",
+    "estimated_runs",
+    "parse_bytes",
+]
 
 #: Bytes of kernel memory per run for the whole workload (measured peak 210 B/run on an
 #: 11.1 M-run log, rounded up).
@@ -88,19 +95,19 @@ def default_budget() -> int:
     return (min(total, limit) if limit else total) // 2
 
 
-def estimated_memory(source: Any) -> int:
-    """Estimated kernel memory (bytes) of the whole workload on ``source``.
+def estimated_runs(source: Any) -> int:
+    """Estimated number of runs of ``source``, without reading its rows.
 
-    Parquet files: rows from their footers; CSV files: rows from their size; a DataFrame: its
-    length. Each run counts :data:`BYTES_PER_RUN`.
+    Parquet files: rows from their footers; CSV files: rows from their size
+    (:data:`CSV_BYTES_PER_RUN`); a DataFrame: its length.
 
     Examples
     --------
-    >>> estimated_memory(pd.DataFrame({"runner_id": ["a"] * 4}))
-    1000
+    >>> estimated_runs(pd.DataFrame({"runner_id": ["a"] * 4}))
+    4
     """
     if isinstance(source, pd.DataFrame):
-        return len(source) * BYTES_PER_RUN
+        return len(source)
     import pyarrow.parquet as pq
 
     rows = 0
@@ -112,7 +119,20 @@ def estimated_memory(source: Any) -> int:
                 continue
         elif os.path.exists(file):
             rows += os.path.getsize(file) // CSV_BYTES_PER_RUN
-    return rows * BYTES_PER_RUN
+    return rows
+
+
+def estimated_memory(source: Any) -> int:
+    """Estimated kernel memory (bytes) of the whole workload on ``source``.
+
+    :func:`estimated_runs` runs of :data:`BYTES_PER_RUN` bytes each.
+
+    Examples
+    --------
+    >>> estimated_memory(pd.DataFrame({"runner_id": ["a"] * 4}))
+    1000
+    """
+    return estimated_runs(source) * BYTES_PER_RUN
 
 
 def choose_engine(source: Any, memory_budget: Any = None) -> str:

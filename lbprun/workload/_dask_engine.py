@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from lbprun._checks import ArgumentError, check_columns, check_positive_int
+from lbprun.workload._budget import estimated_runs
 from lbprun.workload._chunks import plan_chunks, runner_layout
 from lbprun.workload._dask_parts import (
     BUCKET,
@@ -57,6 +58,10 @@ Jobs = dict[str, tuple[str, dict[str, Any]]]
 #: Tasks per worker thread when ``npartitions`` is not given (room to balance the load).
 TASKS_PER_THREAD = 3
 
+#: Most runs per task when ``npartitions`` is not given, so that a worker's peak memory is set
+#: by the task (about 250 bytes a run), not by the size of the log over the number of workers.
+TASK_ROWS = 2_000_000
+
 _PART = re.compile(r"^part-\d{5}\.parquet$")
 
 
@@ -76,6 +81,16 @@ def _thread_count(client: Any) -> int:
     if client is not None:
         return max(1, sum(client.nthreads().values()))
     return os.cpu_count() or 1
+
+
+def _default_tasks(source: Any, client: Any) -> int:
+    """:data:`TASKS_PER_THREAD` per worker thread, more when a task would exceed TASK_ROWS."""
+    by_threads = TASKS_PER_THREAD * _thread_count(client)
+    try:
+        runs = estimated_runs(source)
+    except (ArgumentError, OSError, ValueError):  # the plan says what is wrong with the source
+        return by_threads
+    return max(by_threads, math.ceil(runs / TASK_ROWS))
 
 
 def _plain_sample(files: list[str]) -> pd.DataFrame:
@@ -132,7 +147,7 @@ def _plan(
     source: Any, npartitions: int | None, client: Any
 ) -> tuple[Any, list[Any], pd.DataFrame, bool]:
     """Task function, its items, a one-run sample of the input and whether items are ordered."""
-    n = npartitions or TASKS_PER_THREAD * _thread_count(client)
+    n = npartitions or _default_tasks(source, client)
     if isinstance(source, pd.DataFrame):
         return run_part, _frame_slices(source, n), source.iloc[:1], True
     buckets = bucket_folders(source)
@@ -235,7 +250,8 @@ def dask_outputs(
     client : dask.distributed.Client, optional
         The cluster (default: the active client, else the local threaded scheduler).
     npartitions : int, optional
-        Number of tasks (default: 3 per worker thread).
+        Number of tasks (default: 3 per worker thread, or more so that no task holds more
+        than 2,000,000 runs; a folder of ``runner_bucket=K`` partitions is one task each).
     progress : bool or None, default=None
         Show a bar over the tasks.
 

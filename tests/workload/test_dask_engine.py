@@ -244,3 +244,19 @@ def test_command_line_runs_on_an_existing_scheduler(log, sorted_files, client, t
     assert_same(expected.astype({"runner_id": str}), got.astype({"runner_id": str}))
     assert client.status == "running"  # the command closed its own connection only
     assert main([*argv[:-2], "--scheduler", address]) == 2  # --scheduler needs --engine dask
+
+
+def test_default_tasks_are_capped_in_runs_so_worker_memory_is_set_by_the_task(
+    sorted_files, unsorted_file, log, expected, client, monkeypatch
+):
+    threads = sum(client.nthreads().values())
+    assert _dask_engine._default_tasks(sorted_files, client) == 3 * threads  # a small log
+    smallest_runner = int(log["runner_id"].value_counts().min())
+    monkeypatch.setattr(_dask_engine, "TASK_ROWS", smallest_runner - 1)
+    n_tasks = -(-len(log) // (smallest_runner - 1))
+    assert _dask_engine._default_tasks(sorted_files, client) == n_tasks
+    assert _dask_engine._default_tasks(log, client) == n_tasks
+    _, chunks, _, _ = _dask_engine._plan(sorted_files, None, client)
+    assert len(chunks) == log["runner_id"].nunique()  # every runner is over the cap: one a task
+    assert_workload(expected, run_workload(sorted_files, engine="dask", client=client))
+    assert_workload(expected, run_workload(unsorted_file, engine="dask", client=client))
