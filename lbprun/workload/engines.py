@@ -64,11 +64,10 @@ from typing import Any
 import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice, check_positive_int
-from lbprun._progress import check_progress, progress_bar, progress_enabled
+from lbprun._progress import check_progress
 from lbprun.workload._sources import (
     CATEGORICAL_COLUMNS,
     normalised_frame,
-    read_source,
     runner_codes,
     source_files,
 )
@@ -80,7 +79,7 @@ from lbprun.workload.definitions import (
     check_windows,
     week_offset,
 )
-from lbprun.workload.kernel import WORKLOAD_JOBS, is_whole_workload, kernel_tables
+from lbprun.workload.kernel import WORKLOAD_JOBS
 
 __all__ = [
     "CATEGORICAL_COLUMNS",
@@ -175,34 +174,6 @@ def _check_source(source: Any) -> Any:
     )
 
 
-def _pandas_outputs(
-    source: Any,
-    jobs: dict[str, tuple[str, dict[str, Any]]],
-    out: str | Path | None,
-    threads: int | None = None,
-    progress: bool | None = None,
-) -> dict[str, Any]:
-    frame = read_source(source, threads=threads)
-    if is_whole_workload(jobs):
-        # one pass per runner for the single-run spikes, one for the ACWR
-        with progress_bar(None, desc="workload", unit="runner", enabled=progress) as bar:
-            tick = bar.update if not bar.disable else None
-            tables = kernel_tables(frame, jobs, threads=threads, progress=tick)
-    else:
-        tables = kernel_tables(frame, jobs, threads=threads, progress=progress_enabled(progress))
-    if out is None:
-        return tables
-    results: dict[str, Any] = {}
-    for key, table in tables.items():
-        target = Path(out)
-        if len(jobs) > 1 or target.suffix != ".parquet":
-            target.mkdir(parents=True, exist_ok=True)
-            target = target / f"{key}.parquet"
-        table.to_parquet(target, index=False)
-        results[key] = target
-    return results
-
-
 def _dispatch(
     engine: str,
     source: Any,
@@ -240,7 +211,9 @@ def _dispatch(
         from lbprun.workload._dask_engine import dask_outputs
 
         return dask_outputs(source, jobs, out=out, progress=progress, **options)
-    return _pandas_outputs(source, jobs, out, progress=progress, **options)
+    from lbprun.workload._pandas_engine import pandas_outputs
+
+    return pandas_outputs(source, jobs, out, progress=progress, **options)
 
 
 def run(

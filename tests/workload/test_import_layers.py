@@ -43,6 +43,7 @@ LAYERS = {
     "_dask_parts": ENGINE,
     "_dask_engine": ENGINE,
     "_stream_engine": ENGINE,
+    "_pandas_engine": ENGINE,
     "engines": ENGINE,
     "_dispatch": TOP,
     "weekly": TOP,
