@@ -35,6 +35,7 @@ from lbprun.workload._chunks import (
     read_chunk,
     runner_layout,
 )
+from lbprun.workload._grid import check_threads
 from lbprun.workload.kernel import kernel_tables
 
 __all__ = ["BATCH_ROWS", "parquet_rows", "stream_outputs"]
@@ -110,20 +111,38 @@ class _Outputs:
         self.pieces: dict[str, list[Any]] = {key: [] for key in self.keys}
 
     def append(self, tables: dict[str, pd.DataFrame]) -> None:
+        """Keep or write one batch's tables, one after another."""
+        for future in self.submit(None, tables):
+            future.result()
+
+    def submit(self, pool: ThreadPoolExecutor | None, tables: dict[str, pd.DataFrame]) -> list:
+        """Write one batch's tables side by side on ``pool`` (each to its own file).
+
+        Returns the futures of the writes (none when the tables are kept in memory or there
+        is no pool); a table's batches are written in order as long as the caller waits for
+        these futures before submitting the next batch.
+        """
+        if not self.targets:
+            for key in self.keys:
+                self.pieces[key].append(tables[key])
+            return []
+        if pool is None:
+            for key in self.keys:
+                self._write(key, tables[key])
+            return []
+        return [pool.submit(self._write, key, tables[key]) for key in self.keys]
+
+    def _write(self, key: str, frame: pd.DataFrame) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        for key in self.keys:
-            if not self.targets:
-                self.pieces[key].append(tables[key])
-                continue
-            table = pa.Table.from_pandas(tables[key], preserve_index=False)
-            writer = self.writers.get(key)
-            if writer is None:
-                writer = self.writers[key] = pq.ParquetWriter(self.targets[key], table.schema)
-            elif table.schema != writer.schema:
-                table = table.cast(writer.schema)
-            writer.write_table(table)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        writer = self.writers.get(key)
+        if writer is None:
+            writer = self.writers[key] = pq.ParquetWriter(self.targets[key], table.schema)
+        elif table.schema != writer.schema:
+            table = table.cast(writer.schema)
+        writer.write_table(table)
 
     def close(self, empty: dict[str, pd.DataFrame]) -> dict[str, Any]:
         for writer in self.writers.values():
@@ -180,23 +199,29 @@ def _pipeline(
     threads: int | None,
     tick: Callable[[int], None] | None,
 ) -> None:
-    """Read batch i+1 and write batch i-1 while the kernel computes batch i."""
-    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as writer:
+    """Read batch i+1 and write batch i-1 while the kernel computes batch i.
+
+    A batch's tables are written side by side (up to ``threads`` files at once: writing is
+    most of the work), and all of them before the next batch's, so each file gets its
+    batches in order and at most two batches of tables are held.
+    """
+    writers = min(check_threads(threads), max(1, len(outputs.keys)))
+    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(writers) as writer:
         pending: Future | None = reader.submit(read_chunk, chunks[0]) if chunks else None
-        written: Future | None = None
+        written: list[Future] = []
         for i, chunk in enumerate(chunks):
             frame = pending.result()
             pending = reader.submit(read_chunk, chunks[i + 1]) if i + 1 < len(chunks) else None
             tables = kernel_tables(frame, jobs, threads=threads)
             del frame
-            if written is not None:
-                written.result()
-            written = writer.submit(outputs.append, tables)
+            for future in written:
+                future.result()
+            written = outputs.submit(writer, tables)
             del tables
             if tick is not None:
                 tick(chunk.rows)
-        if written is not None:
-            written.result()
+        for future in written:
+            future.result()
 
 
 def stream_outputs(
