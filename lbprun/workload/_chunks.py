@@ -36,6 +36,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from lbprun._checks import ArgumentError, check_positive_int
+from lbprun.workload._grid import available_cores
 from lbprun.workload._sources import CATEGORICAL_COLUMNS
 
 __all__ = [
@@ -427,6 +429,11 @@ def partition_by_runner(
     schema = pq.read_schema(layout.files[0])
     paths = [str(folder / f"part-{b:05d}.parquet") for b in range(len(firsts))]
     writers = [pq.ParquetWriter(path, schema) for path in paths]
+    written: list[Future] = []
+    # the slices of one read are written side by side while the next read is cut; every
+    # write of a read finishes before the next read's are submitted, so each file keeps the
+    # input order
+    pool = ThreadPoolExecutor(min(available_cores(), len(paths)))
     try:
         for file in layout.files:
             reader = pq.ParquetFile(file)
@@ -440,11 +447,18 @@ def partition_by_runner(
                 order = np.argsort(bucket, kind="stable")
                 sizes = np.bincount(bucket, minlength=len(firsts))
                 table = table.take(pa.array(order))
+                for future in written:
+                    future.result()
+                written = []
                 at = 0
                 for b in np.flatnonzero(sizes):
-                    writers[b].write_table(table.slice(at, int(sizes[b])))
+                    piece = table.slice(at, int(sizes[b]))
+                    written.append(pool.submit(writers[b].write_table, piece))
                     at += int(sizes[b])
+        for future in written:
+            future.result()
     finally:
+        pool.shutdown(wait=True)
         for writer in writers:
             writer.close()
     return paths
