@@ -56,10 +56,10 @@ SIZES = {"11m": (20_000, None), "100m": (200_000, "synthetic")}
 
 
 def default_tools(size: str, workers_max: int) -> list[str]:
-    """The tools of a size: everything at 11 M, streaming and Dask at 100 M."""
+    """The tools of a size: all at 11 M; streaming (sorted, shuffled) and Dask at 100 M."""
     extra = [n for n in COUNTS if 2 < n <= workers_max]
     if size == "100m":
-        return ["stream", "dask_w2", *(f"dask_w{n}" for n in extra)]
+        return ["stream", "stream_unsorted", "dask_w2", *(f"dask_w{n}" for n in extra)]
     return [*BASE_TOOLS, *(f"{kind}{n}" for n in extra for kind in ("kernel_t", "dask_w"))]
 
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lbprun.workload._allocator import restore_mmap_threshold
 from lbprun.workload._chunks import CATEGORICAL_COLUMNS, Chunk, read_chunk
 from lbprun.workload.kernel import kernel_tables
 
@@ -66,6 +67,7 @@ def run_part(
     """
     if len(frame) == 0:
         return {}
+    restore_mmap_threshold()  # in a Dask worker: see lbprun.workload._allocator
     tables = kernel_tables(frame, jobs, threads=1)
     if targets is None:
         return tables
@@ -76,11 +78,13 @@ def run_part(
 
 def chunk_part(chunk: Chunk, jobs: Jobs, targets: dict[str, str] | None, index: int) -> dict:
     """:func:`run_part` on a chunk of a sorted Parquet log, read where the task runs."""
+    restore_mmap_threshold()
     return run_part(read_chunk(chunk), jobs, targets, index)
 
 
 def bucket_part(files: list[str], jobs: Jobs, targets: dict[str, str] | None, index: int) -> dict:
     """:func:`run_part` on the Parquet files of one runner bucket, read where the task runs."""
+    restore_mmap_threshold()
     return run_part(read_bucket(files), jobs, targets, index)
 
 
