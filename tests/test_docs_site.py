@@ -9,6 +9,7 @@ each runs once); a notebook whose assertions fail fails this test too. Without
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -16,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from notebook_runs import EXECUTED, execute
+from notebook_runs import EXECUTED, FOLDER, execute, fcntl
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,18 +27,36 @@ pytest.importorskip("myst_nb")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site")
+def site() -> Path:
+    """The site, built once per test run: xdist workers that need it too wait and share it.
+
+    The build writes ``docs/_generated`` in the source tree, so two builds at once would
+    remove each other's files.
+    """
+    out = FOLDER / "site"
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    with (FOLDER / "site.lock").open("w") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        record = FOLDER / "site.json"
+        if not record.exists():
+            record.write_text(json.dumps(_build(out)))
+        done = json.loads(record.read_text())
+    assert done["returncode"] == 0, done["stderr"][-6000:]
+    return out / "html"
+
+
+def _build(out: Path) -> dict:
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
         done = execute(notebook)  # shared with test_notebooks: each runs once per test run
-        assert done["returncode"] == 0, done["stderr"]
+        if done["returncode"] != 0:
+            return {"returncode": done["returncode"], "stderr": done["stderr"]}
     env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     env["LBPRUN_DOCS_NOTEBOOKS"] = str(EXECUTED)
     command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q"]
     command += ["-d", str(out / ".doctrees"), "docs", str(out / "html")]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-6000:]
-    return out / "html"
+    return {"returncode": done.returncode, "stderr": done.stderr}
 
 
 def _text(page: Path) -> str:
