@@ -106,15 +106,31 @@ def _decoded(column: Any) -> Any:
     return array
 
 
-def _check_no_missing(array: Any, file: str, first_row: int) -> None:
+#: What a missing value of a column the kernel cannot do without means.
+_MISSING = {
+    "runner_id": "the runner id is missing (every run needs a runner)",
+    "date": "the date is missing (every run needs a date)",
+    "start_time": "the start time is missing (every run needs a date)",
+}
+
+
+def _check_no_missing(array: Any, file: str, first_row: int, column: str = "runner_id") -> None:
+    """Raise naming ``file``, the row (1-based, in the file) and ``column`` of the first null."""
     if array.null_count:
         import pyarrow.compute as pc
 
         row = int(np.flatnonzero(pc.is_null(array).to_numpy(zero_copy_only=False))[0])
         raise ArgumentError(
-            f"{file}: row {first_row + row + 1}, column 'runner_id': the runner id is missing "
-            "(every run needs a runner)."
+            f"{file}: row {first_row + row + 1}, column {column!r}: {_MISSING[column]}."
         )
+
+
+def _check_dates(table: Any, file: str, first_row: int) -> None:
+    """No missing run date (``date``, else ``start_time``, as the kernel reads it) in ``table``."""
+    names = table.column_names
+    column = "date" if "date" in names else "start_time" if "start_time" in names else None
+    if column is not None:
+        _check_no_missing(table.column(column), file, first_row, column)
 
 
 def _ascending(first: Any, second: Any) -> bool:
@@ -175,7 +191,7 @@ def runner_layout(files: Sequence[str | Path]) -> Layout:
             if size == 0:
                 continue
             ids = _decoded(reader.read_row_group(group, columns=["runner_id"]).column(0))
-            _check_no_missing(ids, file, offset)
+            _check_no_missing(ids, file, sum(sizes[:group]))  # rows counted in this file
             if is_sorted:
                 change = pc.not_equal(ids[1:], ids[:-1]).to_numpy(zero_copy_only=False)
                 local = np.concatenate(([0], np.flatnonzero(change) + 1))
@@ -337,7 +353,10 @@ def read_chunk(chunk: Chunk, columns: Sequence[str] | None = None) -> pd.DataFra
         schema = pq.read_schema(piece.file)
         reader = pq.ParquetFile(piece.file, read_dictionary=_dictionary_columns(schema))
         table = reader.read_row_groups(list(piece.row_groups), columns=columns, use_threads=True)
-        tables.append(table.slice(piece.start, piece.stop - piece.start))
+        table = table.slice(piece.start, piece.stop - piece.start)
+        before = sum(reader.metadata.row_group(g).num_rows for g in range(min(piece.row_groups, default=0)))
+        _check_dates(table, piece.file, before + piece.start)
+        tables.append(table)
     if not tables:
         return pd.DataFrame()
     table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
@@ -437,10 +456,13 @@ def partition_by_runner(
     try:
         for file in layout.files:
             reader = pq.ParquetFile(file)
+            offset = 0
             for batch in reader.iter_batches(batch_size=read_rows):
                 table = pa.Table.from_batches([batch])
                 if table.schema != schema:
                     table = _conform(table, schema, file)
+                _check_dates(table, file, offset)  # rows are reordered below
+                offset += table.num_rows
                 ids = _decoded(table.column("runner_id"))
                 rank = pc.index_in(ids, value_set=layout.ids).to_numpy(zero_copy_only=False)
                 bucket = np.searchsorted(firsts, rank, side="right") - 1

@@ -31,6 +31,7 @@ import pandas as pd
 
 from lbprun._checks import ArgumentError
 from lbprun._progress import advance, progress_bar
+from lbprun.workload._duckdb_checks import check_file_runs
 from lbprun.workload._sources import normalised_frame
 from lbprun.workload.definitions import CLASS_DECIMALS, class_labels, week_offset
 
@@ -117,6 +118,12 @@ def _file_scan(source: str | Path | Sequence[str | Path]) -> tuple[str, str]:
     )
 
 
+def _display_name(source: Any) -> str:
+    """The file (or files) a message about ``source`` names."""
+    paths = [source] if isinstance(source, str | Path) else list(source)
+    return ", ".join(map(str, paths))
+
+
 def _runs_view(
     con: Any, source: Any, columns: Sequence[str], *, materialise: bool
 ) -> tuple[str, Any]:
@@ -145,6 +152,7 @@ def _runs_view(
         )
         return "_lbprun_row", runners
     scan, order = _file_scan(source)
+    check_file_runs(con, scan, order, columns, _display_name(source))
     dropped = ", ".join(
         ["runner_id", "date", *map(_ident, dict.fromkeys(columns)), *order.split(", ")]
     )
@@ -483,49 +491,64 @@ def duckdb_outputs(
             needed.append("duration_min")
         if name == "acwr":
             needed.append(options.get("load", "distance_km"))
+    import duckdb
+
     results: dict[str, pd.DataFrame | Path] = {}
-    bar = progress_bar(len(jobs) + 2, desc="duckdb", unit="step", enabled=progress)
-    with (
-        bar,
-        connect(memory_limit=memory_limit, temp_directory=temp_directory, threads=threads) as con,
-    ):
-        materialise = len(jobs) > 1 and isinstance(source, pd.DataFrame)
-        order, runners = _runs_view(con, source, needed, materialise=materialise)
-        bar.update(1)
-        shared = _share(con, jobs, out is not None)
-        bar.update(1)
-        for key, (name, options) in advance(jobs.items(), bar):
-            if key in shared:
-                if out is not None:
-                    target = _target(out, key, len(jobs))
-                    con.execute(
-                        f"COPY ({shared[key]}) TO {_literal(str(target))} (FORMAT parquet)"
+    try:
+        bar = progress_bar(len(jobs) + 2, desc="duckdb", unit="step", enabled=progress)
+        with (
+            bar,
+            connect(
+                memory_limit=memory_limit, temp_directory=temp_directory, threads=threads
+            ) as con,
+        ):
+            materialise = len(jobs) > 1 and isinstance(source, pd.DataFrame)
+            order, runners = _runs_view(con, source, needed, materialise=materialise)
+            bar.update(1)
+            shared = _share(con, jobs, out is not None)
+            bar.update(1)
+            for key, (name, options) in advance(jobs.items(), bar):
+                if key in shared:
+                    if out is not None:
+                        target = _target(out, key, len(jobs))
+                        con.execute(
+                            f"COPY ({shared[key]}) TO {_literal(str(target))} (FORMAT parquet)"
+                        )
+                        results[key] = target
+                        continue
+                    table = con.execute(shared[key]).df()
+                else:
+                    sql, keys, drop = duckdb_query(name, options, order)
+                    sort = ", ".join(f"q.{k}" for k in ["code", *keys.split(", ")])
+                    if out is not None:
+                        target = _target(out, key, len(jobs))
+                        if name == "single_run_spikes" and order == "_lbprun_row":
+                            drop = [*drop, "_lbprun_row"]
+                        dropped = f" EXCLUDE ({', '.join(['code', *drop])})"
+                        query = (
+                            f"SELECT r.runner_id, q.*{dropped} FROM ({sql}) q "
+                            f"JOIN lbprun_runners r ON r.code = q.code ORDER BY {sort}"
+                        )
+                        con.execute(f"COPY ({query}) TO {_literal(str(target))} (FORMAT parquet)")
+                        results[key] = target
+                        continue
+                    dropped = f" EXCLUDE ({', '.join(drop)})" if drop else ""
+                    table = con.execute(f"SELECT q.*{dropped} FROM ({sql}) q ORDER BY {sort}").df()
+                if runners is None:
+                    runners = (
+                        con.execute("SELECT runner_id FROM lbprun_runners ORDER BY code")
+                        .df()["runner_id"]
+                        .to_numpy()
                     )
-                    results[key] = target
-                    continue
-                table = con.execute(shared[key]).df()
-            else:
-                sql, keys, drop = duckdb_query(name, options, order)
-                sort = ", ".join(f"q.{k}" for k in ["code", *keys.split(", ")])
-                if out is not None:
-                    target = _target(out, key, len(jobs))
-                    if name == "single_run_spikes" and order == "_lbprun_row":
-                        drop = [*drop, "_lbprun_row"]
-                    dropped = f" EXCLUDE ({', '.join(['code', *drop])})"
-                    query = (
-                        f"SELECT r.runner_id, q.*{dropped} FROM ({sql}) q "
-                        f"JOIN lbprun_runners r ON r.code = q.code ORDER BY {sort}"
-                    )
-                    con.execute(f"COPY ({query}) TO {_literal(str(target))} (FORMAT parquet)")
-                    results[key] = target
-                    continue
-                dropped = f" EXCLUDE ({', '.join(drop)})" if drop else ""
-                table = con.execute(f"SELECT q.*{dropped} FROM ({sql}) q ORDER BY {sort}").df()
-            if runners is None:
-                runners = (
-                    con.execute("SELECT runner_id FROM lbprun_runners ORDER BY code")
-                    .df()["runner_id"]
-                    .to_numpy()
-                )
-            results[key] = _finish(name, table, options, source, runners)
+                results[key] = _finish(name, table, options, source, runners)
+    except pd.errors.OutOfBoundsDatetime as error:
+        raise ArgumentError(
+            f"activities: a date is outside what pandas holds in memory ({error}); write the "
+            "tables to Parquet with out= instead."
+        ) from None
+    except duckdb.Error as error:
+        what = "the DataFrame" if isinstance(source, pd.DataFrame) else _display_name(source)
+        raise ArgumentError(
+            f"{what}: the DuckDB engine cannot compute on this log: {str(error).splitlines()[0]}"
+        ) from None
     return results

@@ -82,7 +82,9 @@ def _csv_to_parquet(files: list[str], folder: Path) -> list[str]:
     for i, file in enumerate(files):
         target = folder / f"csv-{i:05d}.parquet"
         try:
-            reader = csv.open_csv(file)
+            # empty fields and NA markers are missing values, as pandas.read_csv reads them
+            options = csv.ConvertOptions(strings_can_be_null=True)
+            reader = csv.open_csv(file, convert_options=options)
             with pq.ParquetWriter(target, reader.schema) as writer:
                 for batch in reader:
                     writer.write_batch(batch)
@@ -257,15 +259,44 @@ def stream_outputs(
         if not all(".parquet" in f.lower() for f in files):
             if any(".parquet" in f.lower() for f in files):
                 raise ArgumentError("the streaming engine reads Parquet or CSV files, not both.")
-            files = _csv_to_parquet(files, scratch / "csv")
-        layout = runner_layout(files)
-        empty = _empty_tables(jobs, files)
-        if layout.sorted:
-            chunks = plan_chunks(layout, batch_rows)
-        else:
-            parts = partition_by_runner(layout, scratch / "parts", batch_rows=batch_rows)
-            chunks = [file_chunk(part) for part in parts]
-        with progress_bar(layout.rows, desc="stream", unit="run", enabled=progress) as bar:
-            tick = bar.update if not bar.disable else None
-            _pipeline(chunks, jobs, outputs, threads, tick)
-        return outputs.close(empty)
+            converted = _csv_to_parquet(files, scratch / "csv")
+            with _naming(dict(zip(converted, files, strict=True))):
+                return _stream_files(
+                    converted, jobs, outputs, batch_rows, scratch, threads, progress
+                )
+        return _stream_files(files, jobs, outputs, batch_rows, scratch, threads, progress)
+
+
+@contextmanager
+def _naming(originals: dict[str, str]) -> Iterator[None]:
+    """Errors about converted CSV files name the user's CSV files instead."""
+    try:
+        yield
+    except ArgumentError as error:
+        message = str(error)
+        for converted, original in originals.items():
+            message = message.replace(converted, original)
+        raise ArgumentError(message) from None
+
+
+def _stream_files(
+    files: list[str],
+    jobs: dict[str, tuple[str, dict[str, Any]]],
+    outputs: _Outputs,
+    batch_rows: int,
+    scratch: Path,
+    threads: int | None,
+    progress: bool | None,
+) -> dict[str, pd.DataFrame | Path]:
+    """Lay out the Parquet ``files``, partition them by runner if needed, and stream them."""
+    layout = runner_layout(files)
+    empty = _empty_tables(jobs, files)
+    if layout.sorted:
+        chunks = plan_chunks(layout, batch_rows)
+    else:
+        parts = partition_by_runner(layout, scratch / "parts", batch_rows=batch_rows)
+        chunks = [file_chunk(part) for part in parts]
+    with progress_bar(layout.rows, desc="stream", unit="run", enabled=progress) as bar:
+        tick = bar.update if not bar.disable else None
+        _pipeline(chunks, jobs, outputs, threads, tick)
+    return outputs.close(empty)

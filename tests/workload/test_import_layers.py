@@ -40,6 +40,7 @@ LAYERS = {
     "_allocator": ENGINE,
     "_budget": ENGINE,
     "_chunks": ENGINE,
+    "_duckdb_checks": ENGINE,
     "_duckdb_engine": ENGINE,
     "_dask_parts": ENGINE,
     "_dask_engine": ENGINE,
