@@ -354,8 +354,12 @@ def read_chunk(chunk: Chunk, columns: Sequence[str] | None = None) -> pd.DataFra
         reader = pq.ParquetFile(piece.file, read_dictionary=_dictionary_columns(schema))
         table = reader.read_row_groups(list(piece.row_groups), columns=columns, use_threads=True)
         table = table.slice(piece.start, piece.stop - piece.start)
-        before = sum(reader.metadata.row_group(g).num_rows for g in range(min(piece.row_groups, default=0)))
+        before = sum(
+            reader.metadata.row_group(g).num_rows for g in range(min(piece.row_groups, default=0))
+        )
         _check_dates(table, piece.file, before + piece.start)
+        if tables and table.schema != tables[0].schema:  # files written with other types
+            table = _conform(table, tables[0].schema, piece.file)
         tables.append(table)
     if not tables:
         return pd.DataFrame()

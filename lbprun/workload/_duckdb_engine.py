@@ -32,6 +32,7 @@ import pandas as pd
 from lbprun._checks import ArgumentError
 from lbprun._progress import advance, progress_bar
 from lbprun.workload._duckdb_checks import check_file_runs
+from lbprun.workload._file_checks import needed_columns
 from lbprun.workload._sources import normalised_frame
 from lbprun.workload.definitions import CLASS_DECIMALS, class_labels, week_offset
 
@@ -485,12 +486,7 @@ def duckdb_outputs(
     ``out`` ends in ``.parquet``) and its path is returned instead of a DataFrame. ``progress``
     shows a bar over the steps: the runs registered, the shared tables, each output table.
     """
-    needed: list[str] = ["distance_km"]
-    for name, options in jobs.values():
-        if name in ("weekly_load", "load_spikes"):
-            needed.append("duration_min")
-        if name == "acwr":
-            needed.append(options.get("load", "distance_km"))
+    needed = needed_columns(jobs)
     import duckdb
 
     results: dict[str, pd.DataFrame | Path] = {}

@@ -143,7 +143,15 @@ class _Outputs:
         if writer is None:
             writer = self.writers[key] = pq.ParquetWriter(self.targets[key], table.schema)
         elif table.schema != writer.schema:
-            table = table.cast(writer.schema)
+            try:
+                table = table.select(writer.schema.names).cast(writer.schema)
+            except (KeyError, ValueError, TypeError, NotImplementedError) as error:
+                raise ArgumentError(
+                    f"table {key!r}: a batch of the log gives columns {table.schema.names} "
+                    f"({table.schema.types}) that do not fit the first batch's "
+                    f"{writer.schema.names} ({writer.schema.types}): the log's files hold "
+                    f"different columns or types ({error})."
+                ) from None
         writer.write_table(table)
 
     def close(self, empty: dict[str, pd.DataFrame]) -> dict[str, Any]:

@@ -65,6 +65,7 @@ import pandas as pd
 
 from lbprun._checks import ArgumentError, check_choice, check_positive_int
 from lbprun._progress import check_progress
+from lbprun.workload._file_checks import check_parquet_files, needed_columns
 from lbprun.workload._sources import (
     CATEGORICAL_COLUMNS,
     normalised_frame,
@@ -174,6 +175,15 @@ def _check_source(source: Any) -> Any:
     )
 
 
+def _check_files(source: Any, jobs: dict[str, tuple[str, dict[str, Any]]]) -> None:
+    """Every engine refuses the same Parquet files, naming the one that does not fit."""
+    if isinstance(source, pd.DataFrame):
+        return
+    files = [f for f in source_files(source) if Path(f).is_file()]
+    if files and all(".parquet" in f.lower() for f in files):
+        check_parquet_files(files, needed_columns(jobs))
+
+
 def _dispatch(
     engine: str,
     source: Any,
@@ -199,6 +209,7 @@ def _dispatch(
         engine = choose_engine(source, options.pop("memory_budget", None))
         options = {k: v for k, v in options.items() if k in _ENGINE_OPTIONS[engine]}
     _require(engine)
+    _check_files(source, jobs)
     if engine == "stream":
         from lbprun.workload._stream_engine import stream_outputs
 

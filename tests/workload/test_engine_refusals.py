@@ -107,3 +107,65 @@ def test_stream_names_the_input_row_of_an_unsorted_log(tmp_path):
     path = write(frame, tmp_path, ".parquet")
     with pytest.raises(ArgumentError, match=r"row 4, column 'date'"):
         run_workload(path, engine="stream", batch_rows=2)
+
+
+def two_files(tmp_path, change) -> list[str]:
+    first = log()
+    second = log().assign(runner_id=lambda f: f["runner_id"] + "2")
+    second = change(second)
+    paths = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
+    first.to_parquet(paths[0], index=False)
+    second.to_parquet(paths[1], index=False)
+    return [str(p) for p in paths]
+
+
+COMPATIBLE = {
+    "numbers as text": lambda f: f.assign(distance_km=f["distance_km"].astype(str)),
+    "an extra column": lambda f: f.assign(shoe_id="s1"),
+    "float32 durations": lambda f: f.assign(duration_min=f["duration_min"].astype("float32")),
+}
+
+CLASHING = {
+    "integer ids": (lambda f: f.assign(runner_id=range(len(f))), "'runner_id' holds integer"),
+    "a time zone": (
+        lambda f: f.assign(date=f["date"].dt.tz_localize("UTC")),
+        "'date' holds time zone timestamp",
+    ),
+    "no duration": (lambda f: f.drop(columns=["duration_min"]), "'duration_min' not found"),
+}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("case", sorted(COMPATIBLE))
+def test_files_of_compatible_types_give_the_same_tables(case, engine, tmp_path):
+    paths = two_files(tmp_path, COMPATIBLE[case])
+    expected = run_workload(paths, engine="pandas")
+    options = {"batch_rows": 3} if engine == "stream" else {}  # batches cut across files
+    got = run_workload(paths, engine=engine, **options)
+    for key in ("weekly", "acwr_ewma"):
+        want = expected[key].reset_index(drop=True)
+        have = got[key].reset_index(drop=True)
+        assert have["runner_id"].astype(str).tolist() == want["runner_id"].astype(str).tolist()
+        pd.testing.assert_series_equal(
+            have["distance_km"] if key == "weekly" else have["acwr"],
+            want["distance_km"] if key == "weekly" else want["acwr"],
+            check_dtype=False,
+        )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("case", sorted(CLASHING))
+def test_files_that_clash_are_refused_naming_the_file(case, engine, tmp_path):
+    change, message = CLASHING[case]
+    paths = two_files(tmp_path, change)
+    with pytest.raises(ArgumentError, match=message) as raised:
+        run_workload(paths, engine=engine)
+    assert str(raised.value).startswith(paths[1])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_file_that_is_not_parquet_is_named(engine, tmp_path):
+    path = tmp_path / "log.parquet"
+    path.write_bytes(b"PAR1" + bytes(range(256)) * 2 + b"PAR1")
+    with pytest.raises(ArgumentError, match="log.parquet: cannot be read as Parquet"):
+        run_workload(str(path), engine=engine)

@@ -37,6 +37,7 @@ LAYERS = {
     "_acwr_kernel": BOTTOM,
     "kernel": BOTTOM,
     "_sources": BOTTOM,
+    "_file_checks": BOTTOM,
     "_allocator": ENGINE,
     "_budget": ENGINE,
     "_chunks": ENGINE,
