@@ -48,7 +48,7 @@ from lbprun.workload._dask_parts import (
     shuffled_part,
 )
 from lbprun.workload._prepared import rank_runners
-from lbprun.workload._sources import source_files
+from lbprun.workload._sources import read_csv_file, source_files
 from lbprun.workload.kernel import kernel_tables
 
 __all__ = ["dask_outputs"]
@@ -93,13 +93,32 @@ def _default_tasks(source: Any, client: Any) -> int:
     return max(by_threads, math.ceil(runs / TASK_ROWS))
 
 
+def _unreadable(source: Any, error: Exception) -> ArgumentError:
+    text = " ".join(str(error).split())
+    return ArgumentError(
+        f"{_display(source)}: cannot be read as UTF-8 CSV ({type(error).__name__}: {text})."
+    )
+
+
+def _display(source: Any) -> str:
+    """The file (or files) a message about ``source`` names."""
+    if isinstance(source, pd.DataFrame):
+        return "the DataFrame"
+    return ", ".join(map(str, [source] if isinstance(source, str | Path) else source))
+
+
 def _plain_sample(files: list[str]) -> pd.DataFrame:
     """The first run of the first file, read as pandas reads the file (for output dtypes)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     if ".parquet" not in files[0].lower():
-        return pd.read_csv(files[0], nrows=1)
+        for file in files:  # each file's header, before Dask reads them in parallel
+            header = read_csv_file(file, nrows=0)
+            if "runner_id" not in header.columns:
+                shown = ", ".join(map(str, header.columns))
+                raise ArgumentError(f"{file}: column 'runner_id' not found. Columns are: {shown}.")
+        return read_csv_file(files[0], nrows=1)
     reader = pq.ParquetFile(files[0])
     batch = next(reader.iter_batches(batch_size=1), None)
     schema = reader.schema_arrow
@@ -136,7 +155,7 @@ def _shuffled(files: list[str], n: int, client: Any) -> list[Any]:
         if all(".parquet" in f.lower() for f in files):
             ddf = dd.read_parquet(files)
         else:
-            ddf = dd.read_csv(files)
+            ddf = dd.read_csv(files, assume_missing=True)  # integer columns may hold gaps
         ddf = ddf.map_partitions(keyed, meta=keyed(ddf._meta))
         method = "p2p" if client is not None else "tasks"
         shuffled = ddf.shuffle(on=KEY, npartitions=n, shuffle_method=method)
@@ -186,7 +205,10 @@ def _as_meta(table: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     changed = {
         column: dtype
         for column, dtype in meta.dtypes.items()
-        if column in table.columns and table[column].dtype != dtype
+        if column in table.columns
+        and table[column].dtype != dtype
+        # the sample's integers, where the whole log has gaps, stay floats (as pandas reads it)
+        and not (pd.api.types.is_integer_dtype(dtype) and table[column].isna().any())
     }
     return table.astype(changed) if changed else table
 
@@ -268,7 +290,10 @@ def dask_outputs(
         npartitions = check_positive_int(npartitions, "npartitions")
     client = client if client is not None else _current_client()
     targets = _targets(out, jobs)
-    function, items, sample, ordered = _plan(source, npartitions, client)
+    try:
+        function, items, sample, ordered = _plan(source, npartitions, client)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise _unreadable(source, error) from None
     if client is not None and function is run_part and items:
         # slices go to the workers once, not in the graph; unhashed keys, so that a second call
         # on the same frame never shares (and races to release) the first call's data
@@ -277,7 +302,10 @@ def dask_outputs(
     task = dask.delayed(function, pure=False)
     tasks = [task(item, jobs, targets, index) for index, item in enumerate(items)]
     with progress_bar(None, desc="dask", unit="partition", enabled=progress) as bar:
-        parts = _compute(tasks, client, bar) if tasks else []
+        try:
+            parts = _compute(tasks, client, bar) if tasks else []
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+            raise _unreadable(source, error) from None
     if targets is not None:
         for key, folder in targets.items():
             if not any(_PART.match(p.name) for p in Path(folder).iterdir()):

@@ -151,10 +151,13 @@ class Prepared:
     def values(self, column: str, *, fill: float | None = None) -> np.ndarray:
         """Return a numeric column as float64 in sorted order (NaN replaced by ``fill``)."""
         series = self.frame[column]
-        if isinstance(series.dtype, np.dtype):  # no copy for float64 columns
-            raw = np.asarray(series.to_numpy(), dtype=np.float64)
-        else:
-            raw = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        try:
+            if isinstance(series.dtype, np.dtype):  # no copy for float64 columns
+                raw = np.asarray(series.to_numpy(), dtype=np.float64)
+            else:
+                raw = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (ValueError, TypeError):
+            raise _not_numbers(self.frame, column) from None
         if self.order is not None:
             raw = raw[self.order]
         if fill is not None:
@@ -276,3 +279,24 @@ def _prepare(activities: pd.DataFrame, date_column: str, name: str) -> Prepared:
     first = day[run_start[:-1]] if n else np.empty(0, dtype=np.int64)
     last = day[run_start[1:] - 1] if n else np.empty(0, dtype=np.int64)
     return Prepared(activities, order, code, day, runners, run_start, first, last)
+
+
+def _not_numbers(frame: pd.DataFrame, column: str) -> ArgumentError:
+    """The error for a column holding a value that is not a number: the first one, and whose."""
+    series = frame[column]
+    numbers = pd.to_numeric(series, errors="coerce")
+    bad = np.flatnonzero(numbers.isna().to_numpy() & series.notna().to_numpy())
+    if not len(bad):
+        return ArgumentError(f"activities[{column!r}] must hold numbers.")
+    row = int(bad[0])
+    whose = ""
+    if "runner_id" in frame.columns:
+        whose = f" for runner {frame['runner_id'].iloc[row]!r}"
+        for date in ("date", "start_time"):
+            if date in frame.columns:
+                whose += f" on {frame[date].iloc[row]}"
+                break
+    return ArgumentError(
+        f"activities[{column!r}] must hold numbers; got {series.iloc[row]!r}{whose} "
+        f"({len(bad)} such value(s))."
+    )

@@ -27,6 +27,7 @@ from lbprun.workload._prepared import local_datetimes, rank_runners
 __all__ = [
     "CATEGORICAL_COLUMNS",
     "normalised_frame",
+    "read_csv_file",
     "read_parquet",
     "read_source",
     "runner_codes",
@@ -113,8 +114,35 @@ def read_source(source: Any, *, threads: int | None = None) -> pd.DataFrame:
         )
     if all(".parquet" in f or f.endswith(".pq") for f in lower):
         return read_parquet(files, threads=threads)
-    parts = [pd.read_csv(f) if ".csv" in f.lower() else pd.read_parquet(f) for f in files]
+    parts = [read_csv_file(f) if ".csv" in f.lower() else pd.read_parquet(f) for f in files]
     return pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
+
+
+def read_csv_file(file: str, **options: Any) -> pd.DataFrame:
+    r"""``pandas.read_csv(file, **options)``, its failures as errors naming the file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "runs.csv"
+    >>> _ = path.write_bytes(b"runner_id,km\nJos\xe9,5\n")
+    >>> read_csv_file(str(path))
+    Traceback (most recent call last):
+    ...
+    lbprun._checks.ArgumentError: ...runs.csv: not UTF-8 text (...); convert it to UTF-8, ...
+    """
+    try:
+        return pd.read_csv(file, **options)
+    except UnicodeDecodeError as error:
+        raise ArgumentError(
+            f"{file}: not UTF-8 text ({error.reason} at byte {error.start}); convert it to "
+            "UTF-8, or read it with lbprun.read_activities, which detects the encoding."
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise ArgumentError(f"{file}: the file is empty (no header row).") from None
+    except pd.errors.ParserError as error:
+        text = " ".join(str(error).split())
+        raise ArgumentError(f"{file}: cannot be read as CSV ({text}).") from None
 
 
 def read_parquet(files: list[str], *, threads: int | None = None) -> pd.DataFrame:

@@ -85,13 +85,28 @@ def _csv_to_parquet(files: list[str], folder: Path) -> list[str]:
             # empty fields and NA markers are missing values, as pandas.read_csv reads them
             options = csv.ConvertOptions(strings_can_be_null=True)
             reader = csv.open_csv(file, convert_options=options)
+            _check_text(reader.schema, file)
             with pq.ParquetWriter(target, reader.schema) as writer:
                 for batch in reader:
                     writer.write_batch(batch)
+        except ArgumentError:
+            raise
         except Exception as error:  # pyarrow.ArrowInvalid and friends
             raise ArgumentError(f"{file}: cannot be read as CSV in batches ({error}).") from None
         out.append(str(target))
     return out
+
+
+def _check_text(schema: Any, file: str) -> None:
+    """Arrow reads a column that is not valid UTF-8 as bytes: refuse it, naming the column."""
+    import pyarrow as pa
+
+    for field in schema:
+        if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
+            raise ArgumentError(
+                f"{file}: column {field.name!r} is not UTF-8 text; convert the file to UTF-8, "
+                "or read it with lbprun.read_activities, which detects the encoding."
+            )
 
 
 class _Outputs:
@@ -285,6 +300,11 @@ def _naming(originals: dict[str, str]) -> Iterator[None]:
         for converted, original in originals.items():
             message = message.replace(converted, original)
         raise ArgumentError(message) from None
+    except UnicodeDecodeError as error:
+        raise ArgumentError(
+            f"{', '.join(originals.values())}: not UTF-8 text ({error.reason}); convert it to "
+            "UTF-8, or read it with lbprun.read_activities, which detects the encoding."
+        ) from None
 
 
 def _stream_files(

@@ -169,3 +169,43 @@ def test_a_file_that_is_not_parquet_is_named(engine, tmp_path):
     path.write_bytes(b"PAR1" + bytes(range(256)) * 2 + b"PAR1")
     with pytest.raises(ArgumentError, match="log.parquet: cannot be read as Parquet"):
         run_workload(str(path), engine=engine)
+
+
+HEADER = "runner_id,date,distance_km,duration_min\n"
+ROWS = "a,2024-01-01,5.0,30\na,2024-01-08,8.0,48\nb,2024-01-02,3.0,20\n"
+
+BAD_CSV = {
+    "latin-1 text": ((HEADER + ROWS.replace("a,", "Jos\xe9,")).encode("latin-1"), "UTF-8"),
+    "an empty file": (b"", "empty|Empty"),
+    "a row with an extra field": ((HEADER + ROWS + "c,2024-01-03,4.0,20,99\n").encode(), "CSV"),
+}
+
+
+@pytest.mark.parametrize("engine", ["pandas", "stream", "dask"])
+@pytest.mark.parametrize("case", sorted(BAD_CSV))
+def test_unreadable_csv_files_are_named(case, engine, tmp_path):
+    data, message = BAD_CSV[case]
+    path = tmp_path / "log.csv"
+    path.write_bytes(data)
+    with pytest.raises(ArgumentError, match=message) as raised:
+        run_workload(str(path), engine=engine)
+    assert str(raised.value).startswith(str(path))
+
+
+@pytest.mark.parametrize("engine", ["pandas", "stream", "dask"])
+def test_a_value_that_is_not_a_number_is_shown_with_its_runner_and_date(engine, tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(HEADER + ROWS + "c,2024-01-03,four,20\n")
+    with pytest.raises(ArgumentError, match=r"'distance_km'.*'four' for runner 'c' on 2024-01-03"):
+        run_workload(str(path), engine=engine)
+
+
+def test_dask_keeps_gaps_in_a_column_its_sample_read_as_integers(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(HEADER + ROWS + "c,2024-01-03,4.0\n")  # a short last row: no duration
+    expected = run_workload(str(path), engine="pandas")
+    got = run_workload(str(path), engine="dask")
+    assert got["runs"]["duration_min"].isna().tolist() == [False, False, False, True]
+    pd.testing.assert_series_equal(
+        got["weekly"]["duration_min"], expected["weekly"]["duration_min"], check_dtype=False
+    )
