@@ -26,7 +26,6 @@ Python string object per row.
 from __future__ import annotations
 
 import math
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -47,8 +46,9 @@ from lbprun.workload._dask_parts import (
     run_part,
     shuffled_part,
 )
+from lbprun.workload._grid import available_cores
 from lbprun.workload._prepared import rank_runners
-from lbprun.workload._sources import read_csv_file, source_files
+from lbprun.workload._sources import describe_source, read_csv_file, source_files
 from lbprun.workload.kernel import kernel_tables
 
 __all__ = ["dask_outputs"]
@@ -80,7 +80,7 @@ def _current_client() -> Any:
 def _thread_count(client: Any) -> int:
     if client is not None:
         return max(1, sum(client.nthreads().values()))
-    return os.cpu_count() or 1
+    return available_cores()
 
 
 def _default_tasks(source: Any, client: Any) -> int:
@@ -96,15 +96,8 @@ def _default_tasks(source: Any, client: Any) -> int:
 def _unreadable(source: Any, error: Exception) -> ArgumentError:
     text = " ".join(str(error).split())
     return ArgumentError(
-        f"{_display(source)}: cannot be read as UTF-8 CSV ({type(error).__name__}: {text})."
+        f"{describe_source(source)}: cannot be read as UTF-8 CSV ({type(error).__name__}: {text})."
     )
-
-
-def _display(source: Any) -> str:
-    """The file (or files) a message about ``source`` names."""
-    if isinstance(source, pd.DataFrame):
-        return "the DataFrame"
-    return ", ".join(map(str, [source] if isinstance(source, str | Path) else source))
 
 
 def _plain_sample(files: list[str]) -> pd.DataFrame:

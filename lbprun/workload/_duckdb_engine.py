@@ -33,7 +33,7 @@ from lbprun._checks import ArgumentError
 from lbprun._progress import advance, progress_bar
 from lbprun.workload._duckdb_checks import check_file_runs
 from lbprun.workload._file_checks import needed_columns
-from lbprun.workload._sources import normalised_frame
+from lbprun.workload._sources import describe_source, normalised_frame
 from lbprun.workload.definitions import CLASS_DECIMALS, class_labels, week_offset
 
 __all__ = ["DEFAULT_MEMORY_LIMIT", "connect", "duckdb_outputs", "duckdb_query"]
@@ -119,12 +119,6 @@ def _file_scan(source: str | Path | Sequence[str | Path]) -> tuple[str, str]:
     )
 
 
-def _display_name(source: Any) -> str:
-    """The file (or files) a message about ``source`` names."""
-    paths = [source] if isinstance(source, str | Path) else list(source)
-    return ", ".join(map(str, paths))
-
-
 def _runs_view(
     con: Any, source: Any, columns: Sequence[str], *, materialise: bool
 ) -> tuple[str, Any]:
@@ -153,7 +147,7 @@ def _runs_view(
         )
         return "_lbprun_row", runners
     scan, order = _file_scan(source)
-    check_file_runs(con, scan, order, columns, _display_name(source))
+    check_file_runs(con, scan, order, columns, describe_source(source))
     dropped = ", ".join(
         ["runner_id", "date", *map(_ident, dict.fromkeys(columns)), *order.split(", ")]
     )
@@ -543,8 +537,7 @@ def duckdb_outputs(
             "tables to Parquet with out= instead."
         ) from None
     except duckdb.Error as error:
-        what = "the DataFrame" if isinstance(source, pd.DataFrame) else _display_name(source)
         raise ArgumentError(
-            f"{what}: the DuckDB engine cannot compute on this log: {str(error).splitlines()[0]}"
+            f"{describe_source(source)}: the DuckDB engine cannot compute on this log: {str(error).splitlines()[0]}"
         ) from None
     return results

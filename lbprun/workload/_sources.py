@@ -26,6 +26,8 @@ from lbprun.workload._prepared import local_datetimes, rank_runners
 
 __all__ = [
     "CATEGORICAL_COLUMNS",
+    "NOT_UTF8_ADVICE",
+    "describe_source",
     "normalised_frame",
     "read_csv_file",
     "read_parquet",
@@ -118,6 +120,25 @@ def read_source(source: Any, *, threads: int | None = None) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
 
 
+#: How to go on with a CSV file that is not UTF-8 text.
+NOT_UTF8_ADVICE = (
+    "convert it to UTF-8, or read it with lbprun.read_activities, which detects the encoding"
+)
+
+
+def describe_source(source: Any) -> str:
+    """The file (or files) a message about ``source`` names.
+
+    Examples
+    --------
+    >>> describe_source(["a.parquet", "b.parquet"]), describe_source(pd.DataFrame())
+    ('a.parquet, b.parquet', 'the DataFrame')
+    """
+    if isinstance(source, pd.DataFrame):
+        return "the DataFrame"
+    return ", ".join(map(str, [source] if isinstance(source, str | Path) else source))
+
+
 def read_csv_file(file: str, **options: Any) -> pd.DataFrame:
     r"""``pandas.read_csv(file, **options)``, its failures as errors naming the file.
 
@@ -135,8 +156,7 @@ def read_csv_file(file: str, **options: Any) -> pd.DataFrame:
         return pd.read_csv(file, **options)
     except UnicodeDecodeError as error:
         raise ArgumentError(
-            f"{file}: not UTF-8 text ({error.reason} at byte {error.start}); convert it to "
-            "UTF-8, or read it with lbprun.read_activities, which detects the encoding."
+            f"{file}: not UTF-8 text ({error.reason} at byte {error.start}); {NOT_UTF8_ADVICE}."
         ) from None
     except pd.errors.EmptyDataError:
         raise ArgumentError(f"{file}: the file is empty (no header row).") from None

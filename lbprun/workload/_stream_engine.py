@@ -36,6 +36,7 @@ from lbprun.workload._chunks import (
     runner_layout,
 )
 from lbprun.workload._grid import check_threads
+from lbprun.workload._sources import NOT_UTF8_ADVICE
 from lbprun.workload.kernel import kernel_tables
 
 __all__ = ["BATCH_ROWS", "parquet_rows", "stream_outputs"]
@@ -104,8 +105,7 @@ def _check_text(schema: Any, file: str) -> None:
     for field in schema:
         if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
             raise ArgumentError(
-                f"{file}: column {field.name!r} is not UTF-8 text; convert the file to UTF-8, "
-                "or read it with lbprun.read_activities, which detects the encoding."
+                f"{file}: column {field.name!r} is not UTF-8 text; {NOT_UTF8_ADVICE}."
             )
 
 
@@ -302,8 +302,7 @@ def _naming(originals: dict[str, str]) -> Iterator[None]:
         raise ArgumentError(message) from None
     except UnicodeDecodeError as error:
         raise ArgumentError(
-            f"{', '.join(originals.values())}: not UTF-8 text ({error.reason}); convert it to "
-            "UTF-8, or read it with lbprun.read_activities, which detects the encoding."
+            f"{', '.join(originals.values())}: not UTF-8 text ({error.reason}); {NOT_UTF8_ADVICE}."
         ) from None
 
 
