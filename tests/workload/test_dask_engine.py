@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from workload_logs import assert_same
 
 from lbprun.workload.acwr import compute_workload
 from lbprun.workload.engines import run, run_workload
@@ -24,20 +25,6 @@ from lbprun.workload._dask_parts import (  # noqa: E402
     shuffled_part,
     write_runner_buckets,
 )
-
-#: Engines agree with the kernel to this tolerance (absolute and relative).
-ENGINE_TOL = 1e-9
-
-
-def assert_same(expected: pd.DataFrame, got: pd.DataFrame) -> None:
-    """Same columns, dtypes, order and values (floats to ENGINE_TOL)."""
-    pd.testing.assert_frame_equal(
-        got.reset_index(drop=True),
-        expected.reset_index(drop=True),
-        check_exact=False,
-        rtol=ENGINE_TOL,
-        atol=ENGINE_TOL,
-    )
 
 
 def random_log(seed: int, n_runners: int = 9, days: int = 240) -> pd.DataFrame:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from workload_logs import assert_same
 
 from lbprun._checks import ArgumentError
 from lbprun.workload.acwr import acwr, compute_workload
@@ -20,8 +21,6 @@ pytest.importorskip("duckdb")
 pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
-#: Engines agree with the kernel to this tolerance (absolute and relative).
-ENGINE_TOL = 1e-9
 
 FUNCTIONS = {
     "weekly_load": weekly_load,
@@ -42,17 +41,6 @@ CASES = [
     ("acwr", {"method": "ewma"}),
     ("acwr", {"method": "ewma", "acute": 1, "chronic": 9, "load": "duration_min"}),
 ]
-
-
-def assert_same(expected: pd.DataFrame, got: pd.DataFrame) -> None:
-    """Same columns, dtypes, order and values (floats to ENGINE_TOL)."""
-    pd.testing.assert_frame_equal(
-        got.reset_index(drop=True),
-        expected.reset_index(drop=True),
-        check_exact=False,
-        rtol=ENGINE_TOL,
-        atol=ENGINE_TOL,
-    )
 
 
 def random_log(seed: int, n_runners: int = 12, days: int = 400) -> pd.DataFrame:

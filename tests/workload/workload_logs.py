@@ -5,6 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+#: Engines agree with the kernel to this tolerance (absolute and relative).
+ENGINE_TOL = 1e-9
+
+
+def assert_same(expected: pd.DataFrame, got: pd.DataFrame) -> None:
+    """Same columns, dtypes, order and values (floats to ENGINE_TOL)."""
+    pd.testing.assert_frame_equal(
+        got.reset_index(drop=True),
+        expected.reset_index(drop=True),
+        check_exact=False,
+        rtol=ENGINE_TOL,
+        atol=ENGINE_TOL,
+    )
+
 
 def log(rows: list[tuple], columns: tuple[str, ...] = ("runner_id", "date", "distance_km")):
     """Build an activities frame from tuples; ``duration_min`` defaults to 6 min/km."""
